@@ -1,0 +1,233 @@
+"""Any primary task prompted by any set of auxiliary tasks (DESIGN.md §1, §4)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import torch
+from mmengine.logging import print_log
+from mmengine.model import BaseModel
+from torch import nn
+
+from ..mappers import PromptMapper
+from ..prompt_io import save_prompt_file
+from ..registry import MODELS, PROMPT_MAPPERS, TASKS, build_from
+from ..tasks import TaskPlugin
+from .freezing import count_parameters, freeze_modules, hold_eval
+from .prompting import check_prompt_width, encode_with_prompts
+
+INFER_MODES = ('static', 'dynamic')
+
+
+def _named_configs(auxiliaries) -> dict:
+    if auxiliaries is None:
+        return {}
+    if isinstance(auxiliaries, Mapping):
+        return dict(auxiliaries)
+    if isinstance(auxiliaries, Sequence):
+        return {f'aux{i}': cfg for i, cfg in enumerate(auxiliaries)}
+    raise TypeError(f'auxiliaries must be a dict name -> plugin config or a list, got '
+                    f'{type(auxiliaries).__name__}')
+
+
+@MODELS.register_module()
+class MultiTaskPromptModel(BaseModel):
+    """A frozen primary task model prompted from frozen auxiliary task models.
+
+    Training: the auxiliary encoders run up to their tap layer under ``no_grad``; the
+    mapper turns the taps into prompts; the primary runs its lower layers unchanged and
+    its upper layers with the prompts; the loss is the primary task's own. Only the
+    mapper (and the primary head with ``train_head=True``) is trained; every backbone
+    stays frozen and in ``eval()`` mode.
+
+    Inference: ``infer_mode='static'`` prompts the primary with the moving average of
+    the training prompts (no auxiliary model runs, as in the paper); ``'dynamic'`` runs
+    the taps and the mapper for each sample.
+
+    Args:
+        primary: config of the primary task plugin (``TASKS``).
+        auxiliaries: ``{name: plugin config}`` (or a list) of auxiliary task plugins.
+        mapper: config of the prompt mapper (``PROMPT_MAPPERS``); ``primary_dim`` and
+            ``aux_dims`` default to the plugins' widths. ``None``: the plain primary.
+        prompt_layer: layer before which prompts join the primary (default: its middle).
+        train_head: also train the primary's head.
+        infer_mode: ``'static'`` or ``'dynamic'``.
+        ema_momentum: weight of the old average in the prompt moving average.
+        data_preprocessor: default: the primary task model's own.
+    """
+
+    def __init__(self, primary: dict, auxiliaries=None, mapper: dict | None = None,
+                 prompt_layer: int | None = None, train_head: bool = False,
+                 infer_mode: str = 'static', ema_momentum: float = 0.99,
+                 data_preprocessor: dict | nn.Module | None = None, init_cfg=None):
+        if infer_mode not in INFER_MODES:
+            raise ValueError(f'infer_mode must be one of {INFER_MODES}, got {infer_mode!r}')
+        primary_plugin: TaskPlugin = build_from(TASKS, primary)
+        super().__init__(
+            data_preprocessor=data_preprocessor or primary_plugin.data_preprocessor,
+            init_cfg=init_cfg)
+        self.primary = primary_plugin
+        self.auxiliaries = nn.ModuleDict(
+            {name: build_from(TASKS, cfg) for name, cfg in _named_configs(auxiliaries).items()})
+        self.prompt_layer = (self.primary.prompt_layer if prompt_layer is None
+                             else self.primary._checked_layer(prompt_layer, 'prompt_layer'))
+        self.train_head = train_head
+        self.infer_mode = infer_mode
+        self.ema_momentum = float(ema_momentum)
+        self.mapper: PromptMapper | None = self._build_mapper(mapper)
+        if self.mapper is not None:
+            num, dim = self.mapper.num_output_prompts, self.mapper.primary_dim
+            self.register_buffer('ema_prompts', torch.zeros(num, dim))
+            self.register_buffer('ema_steps', torch.zeros((), dtype=torch.long))
+
+        heads = self.primary.head_modules() if train_head else []
+        self._frozen = freeze_modules(self.primary, keep_trainable=heads)
+        for aux in self.auxiliaries.values():
+            self._frozen += freeze_modules(aux)
+        hold_eval(self._frozen)
+        for plugin in [self.primary, *self.auxiliaries.values()]:
+            plugin.load_checkpoint()
+        self._log_accounting()
+
+    # -- building ---------------------------------------------------------------------
+    def _build_mapper(self, cfg: dict | None) -> PromptMapper | None:
+        if cfg is None:
+            return None
+        cfg = dict(cfg)
+        widths = [aux.embed_dim for aux in self.auxiliaries.values()]
+        cfg.setdefault('primary_dim', self.primary.embed_dim)
+        cfg.setdefault('aux_dims', widths)
+        if int(cfg['primary_dim']) != self.primary.embed_dim:
+            raise ValueError(
+                f'mapper primary_dim={cfg["primary_dim"]} but the primary plugin '
+                f'{type(self.primary).__name__} has token width {self.primary.embed_dim}')
+        mapper = build_from(PROMPT_MAPPERS, cfg)
+        if mapper.input_dependent:
+            names = list(self.auxiliaries)
+            if len(mapper.aux_dims) != len(widths):
+                raise ValueError(f'mapper aux_dims={mapper.aux_dims} lists {len(mapper.aux_dims)} '
+                                 f'widths but {len(widths)} auxiliary tasks are configured: {names}')
+            for index, (want, have) in enumerate(zip(mapper.aux_dims, widths)):
+                if want != have:
+                    raise ValueError(
+                        f'mapper aux_dims[{index}]={want} but auxiliary {index} ({names[index]}, '
+                        f'{type(self.auxiliaries[names[index]]).__name__}) has width {have}')
+        return mapper
+
+    def init_weights(self) -> None:
+        """Initialise the mapper only.
+
+        The task models are loaded from their own checkpoints when the model is built
+        and are never re-initialised: MMEngine's Runner calls ``init_weights`` before
+        training, and the backbones' own ``init_weights`` would overwrite them.
+        """
+        if self.mapper is not None:
+            self.mapper.init_weights()
+
+    def train(self, mode: bool = True):
+        super().train(mode)
+        hold_eval(getattr(self, '_frozen', ()))
+        return self
+
+    # -- accounting -------------------------------------------------------------------
+    @property
+    def backbone_parameters(self) -> int:
+        """Parameters of all task models, primary and auxiliary."""
+        return count_parameters([self.primary, *self.auxiliaries.values()])
+
+    @property
+    def trainable_parameters(self) -> int:
+        return count_parameters([self], trainable_only=True)
+
+    @property
+    def trainable_percent(self) -> float:
+        """Trainable parameters as a % of all backbones (the paper reports 10.8 %)."""
+        return 100.0 * self.trainable_parameters / max(1, self.backbone_parameters)
+
+    def _log_accounting(self) -> None:
+        print_log(
+            f'DLM: primary {type(self.primary).__name__} (width {self.primary.embed_dim}, '
+            f'prompts before layer {self.prompt_layer}/{self.primary.num_layers}), '
+            f'auxiliaries {list(self.auxiliaries) or "none"}, mapper '
+            f'{type(self.mapper).__name__ if self.mapper is not None else "none"}; trainable '
+            f'{self.trainable_parameters:,} of {self.backbone_parameters:,} backbone parameters '
+            f'= {self.trainable_percent:.2f} %', logger='current')
+
+    # -- prompts ----------------------------------------------------------------------
+    def auxiliary_taps(self, inputs, data_samples) -> list[torch.Tensor]:
+        """Each auxiliary model's view of the batch, run to its tap layer (no grad)."""
+        sample = self.primary.shared_sample(inputs, data_samples)
+        taps = []
+        with torch.no_grad():
+            for aux in self.auxiliaries.values():
+                taps.append(aux.tap(aux.view(sample)))
+        return taps
+
+    def inference_prompts(self) -> torch.Tensor:
+        """The ``(M, D_p)`` prompts of static inference and of exported prompt files."""
+        if self.mapper is None:
+            raise RuntimeError('this model has no mapper, hence no prompts')
+        if not self.mapper.input_dependent:
+            return self.mapper([], 1)[0]
+        if int(self.ema_steps) == 0:
+            raise RuntimeError(
+                'static prompts are the moving average of the training prompts, and this model '
+                'has not been trained yet (ema_steps=0): train it, load a trained checkpoint, '
+                "or predict with infer_mode='dynamic'")
+        return self.ema_prompts
+
+    def _update_ema(self, prompts: torch.Tensor) -> None:
+        batch_mean = prompts.detach().mean(dim=0).to(self.ema_prompts.dtype)
+        if int(self.ema_steps) == 0:
+            self.ema_prompts.copy_(batch_mean)
+        else:
+            self.ema_prompts.mul_(self.ema_momentum).add_(batch_mean, alpha=1 - self.ema_momentum)
+        self.ema_steps += 1
+
+    def _prompts(self, inputs, data_samples, batch_size: int, mode: str) -> torch.Tensor | None:
+        if self.mapper is None:
+            return None
+        if not self.mapper.input_dependent:
+            prompts = self.mapper([], batch_size)
+        elif mode == 'static':
+            prompts = self.inference_prompts().unsqueeze(0).expand(batch_size, -1, -1)
+        else:
+            prompts = self.mapper(self.auxiliary_taps(inputs, data_samples), batch_size)
+            if self.training:
+                self._update_ema(prompts)
+        check_prompt_width(prompts, self.primary, type(self.mapper).__name__)
+        return prompts
+
+    def encode(self, inputs, data_samples=None, mode: str = 'dynamic'):
+        """The primary's encoder state with prompts of the given mode."""
+        return encode_with_prompts(
+            self.primary, inputs, self.prompt_layer,
+            lambda batch_size: self._prompts(inputs, data_samples, batch_size, mode))
+
+    # -- MMEngine ---------------------------------------------------------------------
+    def forward(self, inputs, data_samples=None, mode: str = 'tensor'):
+        if mode == 'loss':
+            return self.primary.loss(self.encode(inputs, data_samples, 'dynamic'), data_samples)
+        if mode == 'predict':
+            state = self.encode(inputs, data_samples, self.infer_mode)
+            return self.primary.predict(state, data_samples)
+        if mode == 'tensor':
+            return self.primary.tokens(self.encode(inputs, data_samples, self.infer_mode))
+        raise ValueError(f'mode must be "loss", "predict" or "tensor", got {mode!r}')
+
+    def trained_state_dict(self) -> dict[str, torch.Tensor]:
+        """The tensors this run trains, plus the prompt moving average: nothing frozen."""
+        trained = {name: p for name, p in self.named_parameters() if p.requires_grad}
+        if self.mapper is not None:
+            trained['ema_prompts'] = self.ema_prompts
+            trained['ema_steps'] = self.ema_steps
+        return {k: v.detach().cpu().clone() for k, v in trained.items()}
+
+    def export_prompts(self, path: str, meta: dict | None = None) -> None:
+        """Write the prompt file that a plain primary model (:class:`PromptedTaskModel`)
+        loads for static inference or zero-shot transfer."""
+        info = dict(primary=type(self.primary).__name__, auxiliaries=list(self.auxiliaries),
+                    mapper=type(self.mapper).__name__, trainable_percent=self.trainable_percent)
+        info.update(meta or {})
+        save_prompt_file(path, self.inference_prompts(), self.prompt_layer,
+                         self.trained_state_dict(), info)

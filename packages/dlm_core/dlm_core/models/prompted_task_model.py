@@ -1,0 +1,72 @@
+"""The plain primary model with prompts from a prompt file (zero-shot transfer)."""
+
+from __future__ import annotations
+
+import torch
+from mmengine.model import BaseModel
+from torch import nn
+
+from ..prompt_io import load_prompt_file
+from ..registry import MODELS, TASKS, build_from
+from ..tasks import TaskPlugin
+from .freezing import freeze_modules, hold_eval
+from .prompting import check_prompt_width, encode_with_prompts
+
+
+@MODELS.register_module()
+class PromptedTaskModel(BaseModel):
+    """A task model, frozen, prompted by fixed prompts read from a prompt file.
+
+    This is how the paper evaluates its prompts on other datasets (Table 2): the
+    prompts trained by a DLM run on SSv2 join the UCF101 model at the same layer. No
+    mapper and no auxiliary model is involved. Without ``prompt_file`` it is the plain
+    task model (the "original" row).
+
+    Args:
+        task: config of the task plugin (``TASKS``), with its own checkpoint.
+        prompt_file: a file written by ``tools/export_prompts.py``.
+        prompt_layer: overrides the layer stored in the file.
+    """
+
+    def __init__(self, task: dict, prompt_file: str | None = None, prompt_layer: int | None = None,
+                 data_preprocessor: dict | nn.Module | None = None, init_cfg=None):
+        plugin: TaskPlugin = build_from(TASKS, task)
+        super().__init__(data_preprocessor=data_preprocessor or plugin.data_preprocessor,
+                         init_cfg=init_cfg)
+        self.task = plugin
+        self.prompt_file = prompt_file
+        prompts, layer = None, plugin.prompt_layer
+        if prompt_file is not None:
+            payload = load_prompt_file(prompt_file)
+            prompts, layer = payload['prompts'].float(), payload['prompt_layer']
+            check_prompt_width(prompts, plugin, f'prompt file {prompt_file}')
+        if prompt_layer is not None:
+            layer = prompt_layer
+        self.prompt_layer = plugin._checked_layer(layer, 'prompt_layer')
+        self.register_buffer('prompts', prompts if prompts is not None else torch.zeros(0, 0))
+        self._frozen = freeze_modules(self.task)
+        hold_eval(self._frozen)
+        self.task.load_checkpoint()
+
+    def init_weights(self) -> None:
+        """Nothing to initialise: the task model was loaded from its checkpoint at build."""
+
+    def train(self, mode: bool = True):
+        super().train(mode)
+        hold_eval(getattr(self, '_frozen', ()))
+        return self
+
+    def _make_prompts(self, batch_size: int) -> torch.Tensor | None:
+        if self.prompts.numel() == 0:
+            return None
+        return self.prompts.unsqueeze(0).expand(batch_size, -1, -1)
+
+    def forward(self, inputs, data_samples=None, mode: str = 'predict'):
+        state = encode_with_prompts(self.task, inputs, self.prompt_layer, self._make_prompts)
+        if mode == 'predict':
+            return self.task.predict(state, data_samples)
+        if mode == 'tensor':
+            return self.task.tokens(state)
+        if mode == 'loss':
+            raise ValueError('PromptedTaskModel is for evaluation: it has nothing to train')
+        raise ValueError(f'mode must be "predict" or "tensor", got {mode!r}')

@@ -1,0 +1,159 @@
+"""The task-plugin interface: what the core needs from a frozen task model.
+
+A plugin wraps one task model (an mmaction2 recognizer, an mmdet detector, ...) and
+exposes it as a stack of ``num_layers`` encoder layers between a stem and a head:
+
+* :meth:`embed` runs the stem and returns a state (usually a :class:`TokenState`);
+* :meth:`run_layers` runs layers ``[start, stop)``; with ``prompts`` they join before
+  layer ``start`` and stay for the rest of the encoder: prepended to the sequence
+  (``injection='prepend'``), or as extra keys/values of each later attention
+  (``injection='prefix'``) where the attention cannot take extra tokens;
+* :meth:`tokens` reads ``(B, N, D)`` tokens off a state: the tap;
+* :meth:`loss` and :meth:`predict` run the head on a state, prompts dropped;
+* :meth:`shared_sample` describes a batch in task-neutral terms and :meth:`view` turns
+  such a description (from another task) into this model's input: the auxiliary view.
+
+Layer indices are 0-based: ``run_layers(state, 0, m)`` runs the paper's layers
+``1..m``. The default tap and prompt layer is the middle, ``m = num_layers // 2``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from mmengine.model import BaseDataPreprocessor, BaseModule
+from torch import nn
+
+from ..compat.safe_checkpoint import load_checkpoint_file
+
+#: Keys of a shared sample (all optional; a view names the one it needs).
+SAMPLE_KEYS = {
+    'frames': '(B, T, 3, H, W) float RGB in [0, 1]: the clip every video model can see',
+    'features': '(B, C, T) float: per-snippet features, for feature-based models',
+    'fps': 'frames per second of "frames" (float)',
+}
+
+
+class TaskPlugin(BaseModule):
+    """Base of every task plugin. See the module docstring for the contract.
+
+    Args:
+        checkpoint: the task model's own (single-task) checkpoint. The core loads it
+            strictly: missing or unexpected keys are an error.
+        tap_layer: layers to run before the tap (default ``num_layers // 2``).
+        prompt_layer: layer before which prompts join (default ``num_layers // 2``).
+    """
+
+    #: 'prepend' (prompts join the sequence) or 'prefix' (extra keys/values).
+    injection: str = 'prepend'
+
+    def __init__(self, checkpoint: str | None = None, tap_layer: int | None = None,
+                 prompt_layer: int | None = None, init_cfg=None):
+        super().__init__(init_cfg=init_cfg)
+        self.checkpoint = checkpoint
+        self._tap_layer = tap_layer
+        self._prompt_layer = prompt_layer
+
+    # -- geometry ---------------------------------------------------------------------
+    @property
+    def embed_dim(self) -> int:
+        """Token width ``D`` of the encoder."""
+        raise NotImplementedError(f'{type(self).__name__} must define embed_dim')
+
+    @property
+    def num_layers(self) -> int:
+        """Number of encoder layers ``L``."""
+        raise NotImplementedError(f'{type(self).__name__} must define num_layers')
+
+    @property
+    def tap_layer(self) -> int:
+        return self._checked_layer(self._tap_layer, 'tap_layer')
+
+    @property
+    def prompt_layer(self) -> int:
+        return self._checked_layer(self._prompt_layer, 'prompt_layer')
+
+    def _checked_layer(self, value: int | None, name: str) -> int:
+        layer = self.num_layers // 2 if value is None else int(value)
+        if not 0 <= layer <= self.num_layers:
+            raise ValueError(f'{type(self).__name__}: {name}={layer} is outside [0, '
+                             f'{self.num_layers}] (its encoder has {self.num_layers} layers)')
+        return layer
+
+    # -- the model --------------------------------------------------------------------
+    @property
+    def task_model(self) -> nn.Module:
+        """The wrapped task model: what the checkpoint holds and what is frozen."""
+        raise NotImplementedError(f'{type(self).__name__} must define task_model')
+
+    def head_modules(self) -> list[nn.Module]:
+        """Modules of the task head, trained when the run says ``train_head=True``."""
+        raise NotImplementedError(f'{type(self).__name__} must define head_modules')
+
+    @property
+    def data_preprocessor(self) -> nn.Module:
+        """Moves and normalises a batch for this model (used when it is the primary)."""
+        return getattr(self.task_model, 'data_preprocessor', None) or BaseDataPreprocessor()
+
+    def load_checkpoint(self) -> None:
+        """Load :attr:`checkpoint` into :attr:`task_model`, strictly."""
+        if self.checkpoint is None:
+            return
+        payload = load_checkpoint_file(self.checkpoint)
+        state = payload.get('state_dict', payload) if isinstance(payload, dict) else payload
+        result = self.task_model.load_state_dict(state, strict=False)
+        problems = []
+        if result.missing_keys:
+            problems.append(f'missing keys {_shorten(result.missing_keys)}')
+        if result.unexpected_keys:
+            problems.append(f'unexpected keys {_shorten(result.unexpected_keys)}')
+        if problems:
+            raise RuntimeError(
+                f'checkpoint {self.checkpoint} does not match {type(self).__name__}\'s model '
+                f'({type(self.task_model).__name__}): ' + '; '.join(problems))
+
+    # -- the four operations ----------------------------------------------------------
+    def embed(self, inputs: Any) -> Any:
+        raise NotImplementedError(f'{type(self).__name__} must implement embed')
+
+    def run_layers(self, state: Any, start: int, stop: int,
+                   prompts: torch.Tensor | None = None) -> Any:
+        raise NotImplementedError(f'{type(self).__name__} must implement run_layers')
+
+    def tokens(self, state: Any) -> torch.Tensor:
+        raise NotImplementedError(f'{type(self).__name__} must implement tokens')
+
+    def loss(self, state: Any, data_samples: list) -> dict:
+        raise NotImplementedError(f'{type(self).__name__} must implement loss')
+
+    def predict(self, state: Any, data_samples: list) -> list:
+        raise NotImplementedError(f'{type(self).__name__} must implement predict')
+
+    def shared_sample(self, inputs: Any, data_samples: list) -> dict:
+        """This task's batch in task-neutral terms (keys of :data:`SAMPLE_KEYS`)."""
+        raise NotImplementedError(f'{type(self).__name__} must implement shared_sample')
+
+    def view(self, sample: dict) -> Any:
+        """Another task's shared sample as this model's input (its auxiliary view)."""
+        raise NotImplementedError(f'{type(self).__name__} must implement view')
+
+    # -- derived ----------------------------------------------------------------------
+    def tap(self, inputs: Any, layer: int | None = None) -> torch.Tensor:
+        """Tokens ``(B, N, D)`` after ``layer`` layers; the upper layers never run."""
+        layer = self.tap_layer if layer is None else layer
+        return self.tokens(self.run_layers(self.embed(inputs), 0, layer))
+
+    def require(self, sample: dict, key: str) -> torch.Tensor:
+        """``sample[key]``, or an error saying which view needs what."""
+        if key not in sample:
+            raise KeyError(
+                f'{type(self).__name__} sees another task through its "{key}" '
+                f'({SAMPLE_KEYS.get(key, "?")}), but the primary task\'s sample has only '
+                f'{sorted(sample)}')
+        return sample[key]
+
+
+def _shorten(keys: list[str], limit: int = 6) -> str:
+    shown = ', '.join(keys[:limit])
+    return f'[{shown}{", ..." if len(keys) > limit else ""}] ({len(keys)} in all)'

@@ -1,0 +1,238 @@
+"""MultiTaskPromptModel on the toy plugin: what trains, what stays frozen, what predicts."""
+
+import pytest
+import torch
+import toy_task  # noqa: F401  (registers the toy plugin)
+
+from dlm_core.models import MultiTaskPromptModel, PromptedTaskModel
+from dlm_core.registry import MODELS, TASKS, build_from
+
+PRIMARY = dict(type='ToyTask', in_dim=16, dim=32, depth=4, num_classes=3)
+AUXILIARIES = dict(
+    wide=dict(type='ToyTask', in_dim=12, dim=48, depth=6, num_classes=5),
+    narrow=dict(type='ToyTask', in_dim=16, dim=24, depth=2, num_classes=2))
+
+
+def build_model(**kwargs):
+    torch.manual_seed(0)
+    cfg = dict(type='MultiTaskPromptModel', primary=PRIMARY, auxiliaries=AUXILIARIES,
+               mapper=dict(type='DoubleLayerMapper', num_prompts=4, reduction=4,
+                           adapter_reduction=4))
+    cfg.update(kwargs)
+    return MODELS.build(cfg)
+
+
+def batch(size=6, seed=0):
+    generator = torch.Generator().manual_seed(seed)
+    return torch.randn(size, 10, 16, generator=generator), torch.randint(3, (size,),
+                                                                         generator=generator)
+
+
+def train_steps(model, steps=3, lr=0.1):
+    params = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.SGD(params, lr=lr)
+    model.train()
+    for step in range(steps):
+        inputs, labels = batch(seed=step)
+        loss = model(inputs, labels, mode='loss')['loss_cls']
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    return model
+
+
+def names_with_grad(model):
+    return {n for n, p in model.named_parameters() if p.grad is not None and p.grad.abs().sum() > 0}
+
+
+@pytest.mark.parametrize('train_head', [False, True])
+def test_gradients_reach_only_the_mapper_and_optionally_the_head(train_head):
+    model = build_model(train_head=train_head).train()
+    inputs, labels = batch()
+    model(inputs, labels, mode='loss')['loss_cls'].backward()
+    trainable = {n for n, p in model.named_parameters() if p.requires_grad}
+    expected = {n for n in trainable if n.startswith('mapper.')}
+    if train_head:
+        expected |= {'primary.model.head.weight', 'primary.model.head.bias'}
+    assert trainable == expected
+    with_grad = names_with_grad(model)
+    assert with_grad <= trainable
+    # the adapter's up-projection starts at zero, so the down-projection gets no gradient
+    # on the first step; everything else in the mapper must receive one
+    assert {n for n in trainable if '.adapters.' not in n} <= with_grad | {
+        n for n in trainable if n.endswith('down.weight') or n.endswith('down.bias')}
+    assert all(p.grad is None for n, p in model.named_parameters() if n not in trainable)
+
+
+def test_frozen_modules_stay_in_eval_mode_after_train():
+    model = build_model(train_head=True).train()
+    for plugin in [model.primary, *model.auxiliaries.values()]:
+        for module in plugin.modules():
+            is_head = module is model.primary.model.head
+            assert module.training == is_head
+    assert model.mapper.training
+
+
+def test_frozen_outputs_are_bit_identical_after_training_steps():
+    model = build_model()
+    inputs, _ = batch(seed=9)
+    model.eval()
+    with torch.no_grad():
+        taps_before = model.auxiliary_taps(inputs, None)
+        lower_before = model.primary.tokens(model.primary.run_layers(
+            model.primary.embed(inputs), 0, model.prompt_layer))
+        plain_before = model.primary.tokens(model.primary.run_layers(
+            model.primary.embed(inputs), 0, model.primary.num_layers))
+    mapper_before = {k: v.clone() for k, v in model.mapper.state_dict().items()}
+    train_steps(model)
+    model.eval()
+    with torch.no_grad():
+        taps_after = model.auxiliary_taps(inputs, None)
+        lower_after = model.primary.tokens(model.primary.run_layers(
+            model.primary.embed(inputs), 0, model.prompt_layer))
+        plain_after = model.primary.tokens(model.primary.run_layers(
+            model.primary.embed(inputs), 0, model.primary.num_layers))
+    for before, after in zip(taps_before, taps_after):
+        assert torch.equal(before, after)
+    assert torch.equal(lower_before, lower_after)
+    assert torch.equal(plain_before, plain_after)
+    assert any(not torch.equal(v, model.mapper.state_dict()[k]) for k, v in mapper_before.items())
+
+
+def test_prompt_tokens_never_reach_the_head():
+    model = build_model()
+    model.primary.head_token_counts.clear()
+    inputs, labels = batch()
+    model.train()
+    model(inputs, labels, mode='loss')
+    model.eval()
+    model(inputs, labels, mode='predict')
+    assert model.primary.head_token_counts == [10, 10]
+    # the encoder did carry them: 2 auxiliaries x 4 prompts join the 10 tokens
+    assert model(inputs, labels, mode='tensor').shape == (6, 18, 32)
+
+
+def test_taps_run_only_up_to_the_tap_layer():
+    model = build_model()
+    calls = []
+    for aux in model.auxiliaries.values():
+        for index, layer in enumerate(aux.model.layers):
+            layer.register_forward_hook(lambda m, i, o, name=index: calls.append(name))
+    model.auxiliary_taps(batch()[0], None)
+    assert calls == [0, 1, 2, 0]  # 6 layers tapped after 3, 2 layers tapped after 1
+
+
+def test_static_prediction_equals_prediction_with_the_ema_prompts():
+    model = train_steps(build_model(infer_mode='static'))
+    assert int(model.ema_steps) == 3
+    model.eval()
+    inputs, labels = batch(seed=5)
+    static = model(inputs, labels, mode='predict')
+    ema = model.ema_prompts.unsqueeze(0).expand(6, -1, -1)
+    state = model.primary.run_layers(
+        model.primary.run_layers(model.primary.embed(inputs), 0, model.prompt_layer),
+        model.prompt_layer, model.primary.num_layers, ema)
+    manual = model.primary.predict(state, labels)
+    for a, b in zip(static, manual):
+        assert torch.equal(a['logits'], b['logits'])
+    # the static path runs no auxiliary model
+    for aux in model.auxiliaries.values():
+        aux.embed = None
+    model(inputs, labels, mode='predict')
+
+
+def test_ema_is_the_moving_average_of_batch_prompts():
+    model = build_model(ema_momentum=0.5).train()
+    seen = []
+    original = model.mapper.forward
+    model.mapper.forward = lambda taps, b=None: seen.append(original(taps, b)) or seen[-1]
+    for step in range(3):
+        inputs, labels = batch(seed=step)
+        model(inputs, labels, mode='loss')
+    means = [s.detach().mean(0) for s in seen]
+    expected = 0.5 * (0.5 * means[0] + 0.5 * means[1]) + 0.5 * means[2]
+    torch.testing.assert_close(model.ema_prompts, expected)
+
+
+def test_static_prediction_before_training_is_a_clear_error():
+    model = build_model().eval()
+    with pytest.raises(RuntimeError, match='ema_steps=0'):
+        model(*batch(), mode='predict')
+    model.infer_mode = 'dynamic'
+    assert len(model(*batch(), mode='predict')) == 6
+
+
+def test_exported_prompts_reproduce_static_predictions_in_a_plain_model(tmp_path):
+    model = train_steps(build_model())
+    checkpoint = tmp_path / 'primary.pth'
+    torch.save({'state_dict': model.primary.model.state_dict()}, checkpoint)
+    prompt_file = str(tmp_path / 'prompts.pth')
+    model.export_prompts(prompt_file)
+    plain = MODELS.build(dict(type='PromptedTaskModel', prompt_file=prompt_file,
+                              task=dict(PRIMARY, checkpoint=str(checkpoint)))).eval()
+    assert isinstance(plain, PromptedTaskModel)
+    assert plain.prompt_layer == model.prompt_layer
+    model.eval()
+    inputs, labels = batch(seed=7)
+    for a, b in zip(model(inputs, labels, mode='predict'), plain(inputs, labels, mode='predict')):
+        assert torch.equal(a['logits'], b['logits'])
+
+
+def test_trainable_percent_equals_a_hand_count():
+    model = build_model()
+    backbone = sum(p.numel() for p in model.primary.model.parameters())
+    backbone += sum(p.numel() for aux in model.auxiliaries.values() for p in aux.model.parameters())
+    mapper = sum(p.numel() for p in model.mapper.parameters())
+    assert model.backbone_parameters == backbone
+    assert model.trainable_parameters == mapper
+    assert model.trainable_percent == pytest.approx(100 * mapper / backbone)
+
+
+def test_checkpoint_with_missing_keys_is_an_error(tmp_path):
+    plugin = build_from(TASKS, PRIMARY)
+    state = plugin.model.state_dict()
+    state.pop('head.bias')
+    state['extra.weight'] = torch.zeros(1)
+    path = tmp_path / 'bad.pth'
+    torch.save({'state_dict': state}, path)
+    with pytest.raises(RuntimeError, match=r'bad.pth.*missing keys \[head.bias\].*unexpected keys'):
+        build_model(primary=dict(PRIMARY, checkpoint=str(path)))
+
+
+def test_checkpoint_is_loaded_and_survives_init_weights(tmp_path):
+    source = build_from(TASKS, PRIMARY)
+    torch.nn.init.constant_(source.model.head.weight, 0.25)
+    path = tmp_path / 'primary.pth'
+    torch.save({'state_dict': source.model.state_dict()}, path)
+    model = build_model(primary=dict(PRIMARY, checkpoint=str(path)))
+    model.init_weights()
+    assert torch.equal(model.primary.model.head.weight, source.model.head.weight)
+
+
+def test_unknown_plugin_lists_the_registered_ones():
+    with pytest.raises(KeyError, match=r'NoSuchTask.*Registered: .*toy_tasks\.ToyTask'):
+        build_model(primary=dict(type='NoSuchTask'))
+
+
+def test_mapper_built_for_other_widths_is_an_error():
+    with pytest.raises(ValueError, match=r'aux_dims\[1\]=32 but auxiliary 1 \(narrow'):
+        build_model(mapper=dict(type='DoubleLayerMapper', aux_dims=[48, 32]))
+
+
+def test_view_needing_a_missing_key_names_it():
+    model = build_model()
+    model.primary.shared_sample = lambda inputs, samples: dict(frames=inputs)
+    with pytest.raises(KeyError, match=r'ToyTask sees another task through its "features"'):
+        model(*batch(), mode='loss')
+
+
+def test_vpt_shallow_and_middle_differ_only_in_the_prompt_layer():
+    shallow = build_model(auxiliaries=None, prompt_layer=0,
+                          mapper=dict(type='StaticPrompts', num_prompts=4))
+    middle = build_model(auxiliaries=None, mapper=dict(type='StaticPrompts', num_prompts=4))
+    assert (shallow.prompt_layer, middle.prompt_layer) == (0, 2)
+    assert shallow.trainable_parameters == middle.trainable_parameters == 4 * 32
+    inputs, labels = batch()
+    shallow.train()
+    shallow(inputs, labels, mode='loss')['loss_cls'].backward()
+    assert names_with_grad(shallow) == {'mapper.prompts'}
