@@ -71,6 +71,7 @@ def test_wrong_number_of_taps_is_an_error():
 
 def test_unknown_mapper_lists_registered():
     from dlm_core.registry import build_from
+
     with pytest.raises(KeyError, match='DoubleLayerMapper'):
         build_from(PROMPT_MAPPERS, dict(type='TripleLayerMapper', primary_dim=8))
 
@@ -88,7 +89,8 @@ def test_transferred_prompts_project_to_a_wider_primary(tmp_path):
     path = str(tmp_path / 'source.pth')
     save_prompt_file(path, source, prompt_layer=2, trained={})
     mapper = PROMPT_MAPPERS.build(
-        dict(type='TransferredPrompts', primary_dim=40, init_file=path, num_prompts=8))
+        dict(type='TransferredPrompts', primary_dim=40, init_file=path, num_prompts=8)
+    )
     prompts = mapper([], 1)[0]
     assert prompts.shape == (8, 40)
     # a semi-orthogonal projection keeps the inner products of the source prompts

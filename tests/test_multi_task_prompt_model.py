@@ -4,28 +4,33 @@ import pytest
 import torch
 import toy_task  # noqa: F401  (registers the toy plugin)
 
-from dlm_core.models import MultiTaskPromptModel, PromptedTaskModel
+from dlm_core.models import PromptedTaskModel
 from dlm_core.registry import MODELS, TASKS, build_from
 
 PRIMARY = dict(type='ToyTask', in_dim=16, dim=32, depth=4, num_classes=3)
 AUXILIARIES = dict(
     wide=dict(type='ToyTask', in_dim=12, dim=48, depth=6, num_classes=5),
-    narrow=dict(type='ToyTask', in_dim=16, dim=24, depth=2, num_classes=2))
+    narrow=dict(type='ToyTask', in_dim=16, dim=24, depth=2, num_classes=2),
+)
 
 
 def build_model(**kwargs):
     torch.manual_seed(0)
-    cfg = dict(type='MultiTaskPromptModel', primary=PRIMARY, auxiliaries=AUXILIARIES,
-               mapper=dict(type='DoubleLayerMapper', num_prompts=4, reduction=4,
-                           adapter_reduction=4))
+    cfg = dict(
+        type='MultiTaskPromptModel',
+        primary=PRIMARY,
+        auxiliaries=AUXILIARIES,
+        mapper=dict(type='DoubleLayerMapper', num_prompts=4, reduction=4, adapter_reduction=4),
+    )
     cfg.update(kwargs)
     return MODELS.build(cfg)
 
 
 def batch(size=6, seed=0):
     generator = torch.Generator().manual_seed(seed)
-    return torch.randn(size, 10, 16, generator=generator), torch.randint(3, (size,),
-                                                                         generator=generator)
+    return torch.randn(size, 10, 16, generator=generator), torch.randint(
+        3, (size,), generator=generator
+    )
 
 
 def train_steps(model, steps=3, lr=0.1):
@@ -60,7 +65,8 @@ def test_gradients_reach_only_the_mapper_and_optionally_the_head(train_head):
     # the adapter's up-projection starts at zero, so the down-projection gets no gradient
     # on the first step; everything else in the mapper must receive one
     assert {n for n in trainable if '.adapters.' not in n} <= with_grad | {
-        n for n in trainable if n.endswith('down.weight') or n.endswith('down.bias')}
+        n for n in trainable if n.endswith('down.weight') or n.endswith('down.bias')
+    }
     assert all(p.grad is None for n, p in model.named_parameters() if n not in trainable)
 
 
@@ -79,19 +85,23 @@ def test_frozen_outputs_are_bit_identical_after_training_steps():
     model.eval()
     with torch.no_grad():
         taps_before = model.auxiliary_taps(inputs, None)
-        lower_before = model.primary.tokens(model.primary.run_layers(
-            model.primary.embed(inputs), 0, model.prompt_layer))
-        plain_before = model.primary.tokens(model.primary.run_layers(
-            model.primary.embed(inputs), 0, model.primary.num_layers))
+        lower_before = model.primary.tokens(
+            model.primary.run_layers(model.primary.embed(inputs), 0, model.prompt_layer)
+        )
+        plain_before = model.primary.tokens(
+            model.primary.run_layers(model.primary.embed(inputs), 0, model.primary.num_layers)
+        )
     mapper_before = {k: v.clone() for k, v in model.mapper.state_dict().items()}
     train_steps(model)
     model.eval()
     with torch.no_grad():
         taps_after = model.auxiliary_taps(inputs, None)
-        lower_after = model.primary.tokens(model.primary.run_layers(
-            model.primary.embed(inputs), 0, model.prompt_layer))
-        plain_after = model.primary.tokens(model.primary.run_layers(
-            model.primary.embed(inputs), 0, model.primary.num_layers))
+        lower_after = model.primary.tokens(
+            model.primary.run_layers(model.primary.embed(inputs), 0, model.prompt_layer)
+        )
+        plain_after = model.primary.tokens(
+            model.primary.run_layers(model.primary.embed(inputs), 0, model.primary.num_layers)
+        )
     for before, after in zip(taps_before, taps_after):
         assert torch.equal(before, after)
     assert torch.equal(lower_before, lower_after)
@@ -131,7 +141,10 @@ def test_static_prediction_equals_prediction_with_the_ema_prompts():
     ema = model.ema_prompts.unsqueeze(0).expand(6, -1, -1)
     state = model.primary.run_layers(
         model.primary.run_layers(model.primary.embed(inputs), 0, model.prompt_layer),
-        model.prompt_layer, model.primary.num_layers, ema)
+        model.prompt_layer,
+        model.primary.num_layers,
+        ema,
+    )
     manual = model.primary.predict(state, labels)
     for a, b in zip(static, manual):
         assert torch.equal(a['logits'], b['logits'])
@@ -168,8 +181,13 @@ def test_exported_prompts_reproduce_static_predictions_in_a_plain_model(tmp_path
     torch.save({'state_dict': model.primary.model.state_dict()}, checkpoint)
     prompt_file = str(tmp_path / 'prompts.pth')
     model.export_prompts(prompt_file)
-    plain = MODELS.build(dict(type='PromptedTaskModel', prompt_file=prompt_file,
-                              task=dict(PRIMARY, checkpoint=str(checkpoint)))).eval()
+    plain = MODELS.build(
+        dict(
+            type='PromptedTaskModel',
+            prompt_file=prompt_file,
+            task=dict(PRIMARY, checkpoint=str(checkpoint)),
+        )
+    ).eval()
     assert isinstance(plain, PromptedTaskModel)
     assert plain.prompt_layer == model.prompt_layer
     model.eval()
@@ -227,8 +245,9 @@ def test_view_needing_a_missing_key_names_it():
 
 
 def test_vpt_shallow_and_middle_differ_only_in_the_prompt_layer():
-    shallow = build_model(auxiliaries=None, prompt_layer=0,
-                          mapper=dict(type='StaticPrompts', num_prompts=4))
+    shallow = build_model(
+        auxiliaries=None, prompt_layer=0, mapper=dict(type='StaticPrompts', num_prompts=4)
+    )
     middle = build_model(auxiliaries=None, mapper=dict(type='StaticPrompts', num_prompts=4))
     assert (shallow.prompt_layer, middle.prompt_layer) == (0, 2)
     assert shallow.trainable_parameters == middle.trainable_parameters == 4 * 32

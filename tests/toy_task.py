@@ -28,8 +28,16 @@ class ToyTaskModel(nn.Module):
         self.stem = nn.Linear(in_dim, dim)
         self.stem_norm = nn.BatchNorm1d(dim)
         self.layers = nn.ModuleList(
-            nn.TransformerEncoderLayer(dim, nhead=4, dim_feedforward=2 * dim, dropout=0.1,
-                                       batch_first=True, norm_first=True) for _ in range(depth))
+            nn.TransformerEncoderLayer(
+                dim,
+                nhead=4,
+                dim_feedforward=2 * dim,
+                dropout=0.1,
+                batch_first=True,
+                norm_first=True,
+            )
+            for _ in range(depth)
+        )
         self.head = nn.Linear(dim, num_classes)
 
 
@@ -37,8 +45,9 @@ class ToyTaskModel(nn.Module):
 class ToyTask(TaskPlugin):
     """Tokens ``(B, N, in_dim)`` in, class logits out; records what its head sees."""
 
-    def __init__(self, in_dim: int = 16, dim: int = 32, depth: int = 4, num_classes: int = 3,
-                 **kwargs):
+    def __init__(
+        self, in_dim: int = 16, dim: int = 32, depth: int = 4, num_classes: int = 3, **kwargs
+    ):
         super().__init__(**kwargs)
         self.model = ToyTaskModel(in_dim, dim, depth, num_classes)
         self.in_dim = in_dim
@@ -100,8 +109,15 @@ class ToyTask(TaskPlugin):
 class ToyTokenDataset(BaseDataset):
     """Random tokens shifted along one direction per class; deterministic from a seed."""
 
-    def __init__(self, num_samples: int = 64, num_tokens: int = 10, in_dim: int = 16,
-                 num_classes: int = 3, seed: int = 0, **kwargs):
+    def __init__(
+        self,
+        num_samples: int = 64,
+        num_tokens: int = 10,
+        in_dim: int = 16,
+        num_classes: int = 3,
+        seed: int = 0,
+        **kwargs,
+    ):
         self.spec = (num_samples, num_tokens, in_dim, num_classes, seed)
         super().__init__(serialize_data=False, **kwargs)
 
@@ -115,6 +131,10 @@ class ToyTokenDataset(BaseDataset):
             tokens = torch.randn(num_tokens, in_dim, generator=generator) + directions[label]
             data.append(dict(inputs=tokens, data_samples=torch.tensor(label)))
         return data
+
+    def prepare_data(self, idx):
+        info = self.get_data_info(idx)
+        return dict(inputs=info['inputs'], data_samples=info['data_samples'])
 
 
 @METRICS.register_module()

@@ -4,19 +4,32 @@ Depends on torch and mmengine only and names no task: task packages register the
 plugins into child registries of :data:`dlm_core.registry.TASKS`.
 """
 
-from . import compat  # noqa: F401  (fixes of the dependency stack, DESIGN.md §5)
+from . import (
+    compat,  # noqa: F401  (fixes of the dependency stack, DESIGN.md §5)
+    hooks,  # noqa: E402,F401,I001  (registers the hooks)
+)
 from .mappers import DoubleLayerMapper, PromptMapper, StaticPrompts, TransferredPrompts
 from .models import MultiTaskPromptModel, PromptedTaskModel
 from .prompt_io import load_prompt_file, save_prompt_file
 from .registry import HOOKS, MODELS, PROMPT_MAPPERS, TASKS, build_from
 from .tasks import TaskPlugin, TokenState
 
-from . import hooks  # noqa: E402,F401,I001  (registers the hooks)
-
 __version__ = '0.1.0'
 
 __all__ = [
-    'HOOKS', 'MODELS', 'PROMPT_MAPPERS', 'TASKS', 'DoubleLayerMapper', 'MultiTaskPromptModel',
-    'PromptMapper', 'PromptedTaskModel', 'StaticPrompts', 'TaskPlugin', 'TokenState',
-    'TransferredPrompts', 'build_from', 'load_prompt_file', 'save_prompt_file',
+    'HOOKS',
+    'MODELS',
+    'PROMPT_MAPPERS',
+    'TASKS',
+    'DoubleLayerMapper',
+    'MultiTaskPromptModel',
+    'PromptMapper',
+    'PromptedTaskModel',
+    'StaticPrompts',
+    'TaskPlugin',
+    'TokenState',
+    'TransferredPrompts',
+    'build_from',
+    'load_prompt_file',
+    'save_prompt_file',
 ]

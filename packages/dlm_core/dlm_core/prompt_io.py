@@ -39,8 +39,13 @@ def atomic_save(obj, path: str) -> None:
         raise
 
 
-def save_prompt_file(path: str, prompts: torch.Tensor, prompt_layer: int,
-                     trained: dict[str, torch.Tensor], meta: dict | None = None) -> None:
+def save_prompt_file(
+    path: str,
+    prompts: torch.Tensor,
+    prompt_layer: int,
+    trained: dict[str, torch.Tensor],
+    meta: dict | None = None,
+) -> None:
     """Write a prompt file. ``prompts`` is ``(M, D_p)``; ``trained`` maps names to tensors."""
     if prompts.dim() != 2:
         raise ValueError(f'prompts must be (M, D), got shape {tuple(prompts.shape)}')
@@ -60,7 +65,8 @@ def load_prompt_file(path: str) -> dict:
     if not isinstance(payload, dict) or payload.get('format') != PROMPT_FILE_FORMAT:
         raise ValueError(
             f'{path} is not a prompt file (expected a dict with format={PROMPT_FILE_FORMAT!r}, '
-            'as written by tools/export_prompts.py or PromptCheckpointHook)')
+            'as written by tools/export_prompts.py or PromptCheckpointHook)'
+        )
     missing = [key for key in _REQUIRED if key not in payload]
     if missing:
         raise ValueError(f'prompt file {path} lacks the field(s) {missing}')

@@ -10,30 +10,83 @@ and ``TASKS`` are roots of their own: a task package registers its plugins into 
 
 from __future__ import annotations
 
-from mmengine.registry import DATA_SAMPLERS as MMENGINE_DATA_SAMPLERS
-from mmengine.registry import DATASETS as MMENGINE_DATASETS
-from mmengine.registry import HOOKS as MMENGINE_HOOKS
-from mmengine.registry import LOOPS as MMENGINE_LOOPS
-from mmengine.registry import METRICS as MMENGINE_METRICS
-from mmengine.registry import MODELS as MMENGINE_MODELS
-from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
+from mmengine import registry as mmengine_registry
 from mmengine.registry import Registry
 
 SCOPE = 'dlm'
 
-MODELS = Registry('model', parent=MMENGINE_MODELS, scope=SCOPE, locations=['dlm_core.models'])
-HOOKS = Registry('hook', parent=MMENGINE_HOOKS, scope=SCOPE, locations=['dlm_core.hooks'])
-LOOPS = Registry('loop', parent=MMENGINE_LOOPS, scope=SCOPE)
-DATASETS = Registry('dataset', parent=MMENGINE_DATASETS, scope=SCOPE)
-DATA_SAMPLERS = Registry('data sampler', parent=MMENGINE_DATA_SAMPLERS, scope=SCOPE)
-TRANSFORMS = Registry('transform', parent=MMENGINE_TRANSFORMS, scope=SCOPE)
-METRICS = Registry('metric', parent=MMENGINE_METRICS, scope=SCOPE)
+
+#: The MMEngine root registries a Runner builds from.
+RUNNER_REGISTRIES = (
+    'MODELS',
+    'HOOKS',
+    'DATASETS',
+    'DATA_SAMPLERS',
+    'TRANSFORMS',
+    'METRICS',
+    'EVALUATOR',
+    'LOOPS',
+    'RUNNERS',
+    'RUNNER_CONSTRUCTORS',
+    'MODEL_WRAPPERS',
+    'WEIGHT_INITIALIZERS',
+    'OPTIMIZERS',
+    'OPTIM_WRAPPERS',
+    'OPTIM_WRAPPER_CONSTRUCTORS',
+    'PARAM_SCHEDULERS',
+    'TASK_UTILS',
+    'VISUALIZERS',
+    'VISBACKENDS',
+    'LOG_PROCESSORS',
+    'FUNCTIONS',
+)
+
+
+def child_registries(scope: str, parents, locations: dict | None = None) -> dict[str, Registry]:
+    """One child of each registry in :data:`RUNNER_REGISTRIES`, all with ``scope``.
+
+    ``parents`` is a module holding the parent registries by those names: MMEngine's
+    ``mmengine.registry`` for the core, ``mmaction.registry`` or ``mmdet.registry`` for a
+    task package, so a config whose ``default_scope`` is the package's scope finds the
+    package's classes first, then its OpenMMLab library's, then MMEngine's.
+    ``locations`` maps a registry name to the modules that register into it.
+    """
+    locations = locations or {}
+    registries = {}
+    for name in RUNNER_REGISTRIES:
+        parent = getattr(parents, name, getattr(mmengine_registry, name))
+        registries[name] = Registry(
+            parent.name, parent=parent, scope=scope, locations=list(locations.get(name, ()))
+        )
+    return registries
+
+
+_registries = child_registries(
+    SCOPE, mmengine_registry, dict(MODELS=['dlm_core.models'], HOOKS=['dlm_core.hooks'])
+)
+MODELS = _registries['MODELS']
+HOOKS = _registries['HOOKS']
+DATASETS = _registries['DATASETS']
+DATA_SAMPLERS = _registries['DATA_SAMPLERS']
+TRANSFORMS = _registries['TRANSFORMS']
+METRICS = _registries['METRICS']
+EVALUATOR = _registries['EVALUATOR']
+LOOPS = _registries['LOOPS']
+OPTIMIZERS = _registries['OPTIMIZERS']
+OPTIM_WRAPPERS = _registries['OPTIM_WRAPPERS']
+PARAM_SCHEDULERS = _registries['PARAM_SCHEDULERS']
+VISUALIZERS = _registries['VISUALIZERS']
 
 #: Maps auxiliary tap tokens to prompts for the primary model (DESIGN.md §1).
 PROMPT_MAPPERS = Registry('prompt mapper', scope=SCOPE, locations=['dlm_core.mappers'])
 
 #: Task plugins: a frozen task model plus what the core needs to tap and prompt it.
 TASKS = Registry('task plugin', scope=SCOPE, locations=['dlm_core.tasks'])
+
+
+def task_registry(scope: str, locations: list[str]) -> Registry:
+    """The child of :data:`TASKS` a task package registers its plugins into."""
+    return Registry('task plugin', parent=TASKS, scope=scope, locations=locations)
 
 
 def registered_names(registry: Registry) -> list[str]:
@@ -80,6 +133,7 @@ def build_from(registry: Registry, cfg: dict, **kwargs):
             raise KeyError(
                 f'{registry.name} type {type_name!r} is not registered. Registered: {known}. '
                 "A task package's plugins are reached as '<package>.<Name>', e.g. "
-                "'tasks_recognition.ActionRecognitionTask', or after custom_imports.")
+                "'tasks_recognition.ActionRecognitionTask', or after custom_imports."
+            )
         cfg['type'] = target
     return registry.build(cfg, **kwargs)

@@ -28,7 +28,8 @@ class _MissingDRN:
     def __init__(self, *args, **kwargs):
         raise ImportError(
             'mmaction2 1.2.0 from PyPI ships without mmaction/models/localizers/drn, so the '
-            'DRN localizer cannot be built; install mmaction2 from source to use it.')
+            'DRN localizer cannot be built; install mmaction2 from source to use it.'
+        )
 
 
 class _MissingDRNLoader(importlib.abc.Loader):
@@ -50,7 +51,8 @@ class MissingDRNFinder(importlib.abc.MetaPathFinder):
         if fullname not in (_PACKAGE, _MODULE):
             return None
         return importlib.machinery.ModuleSpec(
-            fullname, _MissingDRNLoader(), is_package=fullname == _PACKAGE)
+            fullname, _MissingDRNLoader(), is_package=fullname == _PACKAGE
+        )
 
 
 def install_missing_drn_finder() -> None:

@@ -6,7 +6,9 @@ containers unless a class is allow-listed. MMEngine 0.10.7 saves its message hub
 keep the check on and the allow-list short (DESIGN.md §5):
 
 * ``HistoryBuffer`` is pickled as a call to its own constructor with plain Python lists,
-  so no numpy object (and no ``builtins.getattr``) enters a checkpoint we write;
+  and the message hub's runtime info (where the logger leaves numpy scalars such as
+  ``eta``) is saved as plain Python numbers, so no numpy object (hence no
+  ``builtins.getattr``) enters a checkpoint we write;
 * ``HistoryBuffer`` is the one class added to torch's safe globals.
 
 Checkpoints written by an unpatched MMEngine still contain numpy arrays; loading them
@@ -17,8 +19,9 @@ from __future__ import annotations
 
 import copyreg
 
+import numpy as np
 import torch
-from mmengine.logging import HistoryBuffer
+from mmengine.logging import HistoryBuffer, MessageHub
 
 
 def _reduce_history_buffer(buffer: HistoryBuffer):
@@ -26,9 +29,30 @@ def _reduce_history_buffer(buffer: HistoryBuffer):
     return HistoryBuffer, (log_history.tolist(), count_history.tolist(), buffer.max_length)
 
 
+def _plain(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    return value
+
+
+def _message_hub_state_without_numpy(original):
+    def state_dict(self) -> dict:
+        state = original(self)
+        state['runtime_info'] = {k: _plain(v) for k, v in state['runtime_info'].items()}
+        return state
+
+    state_dict.__wrapped__ = original
+    state_dict.__doc__ = original.__doc__
+    return state_dict
+
+
 def allow_mmengine_checkpoints() -> None:
-    """Register the plain-list pickling of ``HistoryBuffer`` and allow-list the class."""
+    """Keep numpy out of MMEngine checkpoints and allow-list ``HistoryBuffer`` (idempotent)."""
     copyreg.pickle(HistoryBuffer, _reduce_history_buffer)
+    if not hasattr(MessageHub.state_dict, '__wrapped__'):
+        MessageHub.state_dict = _message_hub_state_without_numpy(MessageHub.state_dict)
     torch.serialization.add_safe_globals([HistoryBuffer])
 
 
@@ -41,4 +65,5 @@ def load_checkpoint_file(path: str, map_location='cpu') -> dict:
     except Exception as err:  # unpickling errors come in several types
         raise RuntimeError(
             f'cannot load checkpoint {path} with weights_only=True: {err}. Only tensors, plain '
-            'containers and allow-listed MMEngine classes are accepted.') from err
+            'containers and allow-listed MMEngine classes are accepted.'
+        ) from err

@@ -35,8 +35,10 @@ class PromptCheckpointHook(Hook):
     def _model(runner):
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
         if not hasattr(model, 'trained_state_dict'):
-            raise TypeError(f'PromptCheckpointHook needs a MultiTaskPromptModel, the runner has '
-                            f'{type(model).__name__}')
+            raise TypeError(
+                f'PromptCheckpointHook needs a MultiTaskPromptModel, the runner has '
+                f'{type(model).__name__}'
+            )
         return model
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
@@ -44,10 +46,14 @@ class PromptCheckpointHook(Hook):
         if self.trainable_only:
             keep = set(model.trained_state_dict())
             checkpoint['state_dict'] = {
-                k: v for k, v in checkpoint['state_dict'].items() if k in keep}
+                k: v for k, v in checkpoint['state_dict'].items() if k in keep
+            }
             checkpoint.setdefault('meta', {})['dlm_trainable_only'] = True
-        if self.save_prompt_file and model.mapper is not None and (
-                not model.mapper.input_dependent or int(model.ema_steps) > 0):
+        if (
+            self.save_prompt_file
+            and model.mapper is not None
+            and (not model.mapper.input_dependent or int(model.ema_steps) > 0)
+        ):
             by_epoch = runner.train_loop is not None and hasattr(runner.train_loop, 'max_epochs')
             tag = f'epoch_{runner.epoch + 1}' if by_epoch else f'iter_{runner.iter + 1}'
             meta = dict(epoch=runner.epoch, iter=runner.iter, experiment=runner.experiment_name)

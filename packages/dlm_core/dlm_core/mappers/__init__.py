@@ -7,6 +7,11 @@ from .static import StaticPrompts
 from .transferred import TransferredPrompts
 
 __all__ = [
-    'AlignmentAdapter', 'DimensionCorrespondingUnit', 'DoubleLayerMapper', 'PromptExtractorLayer',
-    'PromptMapper', 'StaticPrompts', 'TransferredPrompts',
+    'AlignmentAdapter',
+    'DimensionCorrespondingUnit',
+    'DoubleLayerMapper',
+    'PromptExtractorLayer',
+    'PromptMapper',
+    'StaticPrompts',
+    'TransferredPrompts',
 ]

@@ -38,13 +38,15 @@ class PromptMapper(BaseModule):
         if len(taps) != len(self.aux_dims):
             raise ValueError(
                 f'{type(self).__name__} was built for {len(self.aux_dims)} auxiliary tasks '
-                f'(aux_dims={self.aux_dims}) but received {len(taps)} taps')
+                f'(aux_dims={self.aux_dims}) but received {len(taps)} taps'
+            )
         for index, (tap, dim) in enumerate(zip(taps, self.aux_dims)):
             if tap.dim() != 3 or tap.shape[-1] != dim:
                 raise ValueError(
                     f'auxiliary tap {index} has shape {tuple(tap.shape)}, width '
                     f'{tap.shape[-1] if tap.dim() else None}; {type(self).__name__} expects '
-                    f'(B, N, {dim}) (aux_dims[{index}]={dim})')
+                    f'(B, N, {dim}) (aux_dims[{index}]={dim})'
+                )
 
     def forward(self, taps: Sequence[torch.Tensor], batch_size: int) -> torch.Tensor:
         raise NotImplementedError(f'{type(self).__name__} must implement forward')

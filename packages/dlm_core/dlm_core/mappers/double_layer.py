@@ -37,10 +37,20 @@ class DoubleLayerMapper(PromptMapper):
             :class:`PromptExtractorLayer`). ``False`` runs the full layer.
     """
 
-    def __init__(self, aux_dims: Sequence[int], primary_dim: int, num_prompts: int = 8,
-                 reduction: int = 16, adapter_reduction: int = 16, second_layer: bool = True,
-                 num_heads: int | None = None, mlp_ratio: float = 4.0, dropout: float = 0.0,
-                 rows_only: bool = True, init_cfg=None):
+    def __init__(
+        self,
+        aux_dims: Sequence[int],
+        primary_dim: int,
+        num_prompts: int = 8,
+        reduction: int = 16,
+        adapter_reduction: int = 16,
+        second_layer: bool = True,
+        num_heads: int | None = None,
+        mlp_ratio: float = 4.0,
+        dropout: float = 0.0,
+        rows_only: bool = True,
+        init_cfg=None,
+    ):
         super().__init__(primary_dim=primary_dim, aux_dims=aux_dims, init_cfg=init_cfg)
         if not self.aux_dims:
             raise ValueError('DoubleLayerMapper needs at least one auxiliary task (aux_dims)')
@@ -48,16 +58,20 @@ class DoubleLayerMapper(PromptMapper):
         self.second_layer = second_layer
         self.rows_only = rows_only
         self.prompts = nn.ParameterList(
-            nn.Parameter(torch.empty(self.num_prompts, dim)) for dim in self.aux_dims)
+            nn.Parameter(torch.empty(self.num_prompts, dim)) for dim in self.aux_dims
+        )
         for prompt in self.prompts:
             nn.init.trunc_normal_(prompt, std=0.02)
         self.extractors = nn.ModuleList(
-            PromptExtractorLayer(dim, num_heads, mlp_ratio, dropout) for dim in self.aux_dims)
+            PromptExtractorLayer(dim, num_heads, mlp_ratio, dropout) for dim in self.aux_dims
+        )
         self.dim_units = nn.ModuleList(
-            DimensionCorrespondingUnit(dim, primary_dim, reduction) for dim in self.aux_dims)
+            DimensionCorrespondingUnit(dim, primary_dim, reduction) for dim in self.aux_dims
+        )
         if second_layer:
             self.adapters = nn.ModuleList(
-                AlignmentAdapter(primary_dim, adapter_reduction) for _ in self.aux_dims)
+                AlignmentAdapter(primary_dim, adapter_reduction) for _ in self.aux_dims
+            )
 
     @property
     def num_output_prompts(self) -> int:

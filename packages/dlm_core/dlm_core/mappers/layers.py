@@ -25,8 +25,9 @@ class PromptExtractorLayer(nn.Module):
     layer (``rows_only=False``, the reference path) at a fraction of the cost.
     """
 
-    def __init__(self, dim: int, num_heads: int | None = None, mlp_ratio: float = 4.0,
-                 dropout: float = 0.0):
+    def __init__(
+        self, dim: int, num_heads: int | None = None, mlp_ratio: float = 4.0, dropout: float = 0.0
+    ):
         super().__init__()
         self.dim = dim
         self.num_heads = num_heads or default_num_heads(dim)
@@ -35,11 +36,16 @@ class PromptExtractorLayer(nn.Module):
         self.norm2 = nn.LayerNorm(dim)
         hidden = int(dim * mlp_ratio)
         self.ffn = nn.Sequential(
-            nn.Linear(dim, hidden), nn.GELU(), nn.Dropout(dropout), nn.Linear(hidden, dim),
-            nn.Dropout(dropout))
+            nn.Linear(dim, hidden),
+            nn.GELU(),
+            nn.Dropout(dropout),
+            nn.Linear(hidden, dim),
+            nn.Dropout(dropout),
+        )
 
-    def forward(self, prompts: torch.Tensor, tokens: torch.Tensor,
-                rows_only: bool = True) -> torch.Tensor:
+    def forward(
+        self, prompts: torch.Tensor, tokens: torch.Tensor, rows_only: bool = True
+    ) -> torch.Tensor:
         """``prompts (B, N_p, D)``, ``tokens (B, N, D)`` -> prompt rows ``(B, N_p, D)``."""
         num_prompts = prompts.shape[1]
         x = torch.cat([prompts, tokens], dim=1)

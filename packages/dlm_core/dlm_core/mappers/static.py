@@ -19,8 +19,14 @@ class StaticPrompts(PromptMapper):
 
     input_dependent = False
 
-    def __init__(self, primary_dim: int, num_prompts: int = 8, aux_dims=(), init_std: float = 0.02,
-                 init_cfg=None):
+    def __init__(
+        self,
+        primary_dim: int,
+        num_prompts: int = 8,
+        aux_dims=(),
+        init_std: float = 0.02,
+        init_cfg=None,
+    ):
         super().__init__(primary_dim=primary_dim, aux_dims=(), init_cfg=init_cfg)
         self.prompts = nn.Parameter(torch.empty(int(num_prompts), self.primary_dim))
         nn.init.trunc_normal_(self.prompts, std=init_std)

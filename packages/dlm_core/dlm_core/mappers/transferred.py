@@ -27,8 +27,15 @@ class TransferredPrompts(StaticPrompts):
     primary is wider). When the counts differ the source rows are repeated or cut.
     """
 
-    def __init__(self, primary_dim: int, init_file: str, num_prompts: int | None = None,
-                 projection_seed: int = 0, aux_dims=(), init_cfg=None):
+    def __init__(
+        self,
+        primary_dim: int,
+        init_file: str,
+        num_prompts: int | None = None,
+        projection_seed: int = 0,
+        aux_dims=(),
+        init_cfg=None,
+    ):
         source = load_prompt_file(init_file)['prompts'].float()
         count = int(num_prompts or source.shape[0])
         super().__init__(primary_dim=primary_dim, num_prompts=count, init_cfg=init_cfg)

@@ -5,5 +5,9 @@ from .multi_task_prompt_model import MultiTaskPromptModel
 from .prompted_task_model import PromptedTaskModel
 
 __all__ = [
-    'MultiTaskPromptModel', 'PromptedTaskModel', 'count_parameters', 'freeze_modules', 'hold_eval',
+    'MultiTaskPromptModel',
+    'PromptedTaskModel',
+    'count_parameters',
+    'freeze_modules',
+    'hold_eval',
 ]

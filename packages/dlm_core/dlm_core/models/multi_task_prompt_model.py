@@ -26,8 +26,10 @@ def _named_configs(auxiliaries) -> dict:
         return dict(auxiliaries)
     if isinstance(auxiliaries, Sequence):
         return {f'aux{i}': cfg for i, cfg in enumerate(auxiliaries)}
-    raise TypeError(f'auxiliaries must be a dict name -> plugin config or a list, got '
-                    f'{type(auxiliaries).__name__}')
+    raise TypeError(
+        f'auxiliaries must be a dict name -> plugin config or a list, got '
+        f'{type(auxiliaries).__name__}'
+    )
 
 
 @MODELS.register_module()
@@ -56,21 +58,34 @@ class MultiTaskPromptModel(BaseModel):
         data_preprocessor: default: the primary task model's own.
     """
 
-    def __init__(self, primary: dict, auxiliaries=None, mapper: dict | None = None,
-                 prompt_layer: int | None = None, train_head: bool = False,
-                 infer_mode: str = 'static', ema_momentum: float = 0.99,
-                 data_preprocessor: dict | nn.Module | None = None, init_cfg=None):
+    def __init__(
+        self,
+        primary: dict,
+        auxiliaries=None,
+        mapper: dict | None = None,
+        prompt_layer: int | None = None,
+        train_head: bool = False,
+        infer_mode: str = 'static',
+        ema_momentum: float = 0.99,
+        data_preprocessor: dict | nn.Module | None = None,
+        init_cfg=None,
+    ):
         if infer_mode not in INFER_MODES:
             raise ValueError(f'infer_mode must be one of {INFER_MODES}, got {infer_mode!r}')
         primary_plugin: TaskPlugin = build_from(TASKS, primary)
         super().__init__(
             data_preprocessor=data_preprocessor or primary_plugin.data_preprocessor,
-            init_cfg=init_cfg)
+            init_cfg=init_cfg,
+        )
         self.primary = primary_plugin
         self.auxiliaries = nn.ModuleDict(
-            {name: build_from(TASKS, cfg) for name, cfg in _named_configs(auxiliaries).items()})
-        self.prompt_layer = (self.primary.prompt_layer if prompt_layer is None
-                             else self.primary._checked_layer(prompt_layer, 'prompt_layer'))
+            {name: build_from(TASKS, cfg) for name, cfg in _named_configs(auxiliaries).items()}
+        )
+        self.prompt_layer = (
+            self.primary.prompt_layer
+            if prompt_layer is None
+            else self.primary._checked_layer(prompt_layer, 'prompt_layer')
+        )
         self.train_head = train_head
         self.infer_mode = infer_mode
         self.ema_momentum = float(ema_momentum)
@@ -100,18 +115,22 @@ class MultiTaskPromptModel(BaseModel):
         if int(cfg['primary_dim']) != self.primary.embed_dim:
             raise ValueError(
                 f'mapper primary_dim={cfg["primary_dim"]} but the primary plugin '
-                f'{type(self.primary).__name__} has token width {self.primary.embed_dim}')
+                f'{type(self.primary).__name__} has token width {self.primary.embed_dim}'
+            )
         mapper = build_from(PROMPT_MAPPERS, cfg)
         if mapper.input_dependent:
             names = list(self.auxiliaries)
             if len(mapper.aux_dims) != len(widths):
-                raise ValueError(f'mapper aux_dims={mapper.aux_dims} lists {len(mapper.aux_dims)} '
-                                 f'widths but {len(widths)} auxiliary tasks are configured: {names}')
+                raise ValueError(
+                    f'mapper aux_dims={mapper.aux_dims} lists {len(mapper.aux_dims)} '
+                    f'widths but {len(widths)} auxiliary tasks are configured: {names}'
+                )
             for index, (want, have) in enumerate(zip(mapper.aux_dims, widths)):
                 if want != have:
                     raise ValueError(
                         f'mapper aux_dims[{index}]={want} but auxiliary {index} ({names[index]}, '
-                        f'{type(self.auxiliaries[names[index]]).__name__}) has width {have}')
+                        f'{type(self.auxiliaries[names[index]]).__name__}) has width {have}'
+                    )
         return mapper
 
     def init_weights(self) -> None:
@@ -151,7 +170,9 @@ class MultiTaskPromptModel(BaseModel):
             f'auxiliaries {list(self.auxiliaries) or "none"}, mapper '
             f'{type(self.mapper).__name__ if self.mapper is not None else "none"}; trainable '
             f'{self.trainable_parameters:,} of {self.backbone_parameters:,} backbone parameters '
-            f'= {self.trainable_percent:.2f} %', logger='current')
+            f'= {self.trainable_percent:.2f} %',
+            logger='current',
+        )
 
     # -- prompts ----------------------------------------------------------------------
     def auxiliary_taps(self, inputs, data_samples) -> list[torch.Tensor]:
@@ -173,7 +194,8 @@ class MultiTaskPromptModel(BaseModel):
             raise RuntimeError(
                 'static prompts are the moving average of the training prompts, and this model '
                 'has not been trained yet (ema_steps=0): train it, load a trained checkpoint, '
-                "or predict with infer_mode='dynamic'")
+                "or predict with infer_mode='dynamic'"
+            )
         return self.ema_prompts
 
     def _update_ema(self, prompts: torch.Tensor) -> None:
@@ -201,8 +223,11 @@ class MultiTaskPromptModel(BaseModel):
     def encode(self, inputs, data_samples=None, mode: str = 'dynamic'):
         """The primary's encoder state with prompts of the given mode."""
         return encode_with_prompts(
-            self.primary, inputs, self.prompt_layer,
-            lambda batch_size: self._prompts(inputs, data_samples, batch_size, mode))
+            self.primary,
+            inputs,
+            self.prompt_layer,
+            lambda batch_size: self._prompts(inputs, data_samples, batch_size, mode),
+        )
 
     # -- MMEngine ---------------------------------------------------------------------
     def forward(self, inputs, data_samples=None, mode: str = 'tensor'):
@@ -226,8 +251,13 @@ class MultiTaskPromptModel(BaseModel):
     def export_prompts(self, path: str, meta: dict | None = None) -> None:
         """Write the prompt file that a plain primary model (:class:`PromptedTaskModel`)
         loads for static inference or zero-shot transfer."""
-        info = dict(primary=type(self.primary).__name__, auxiliaries=list(self.auxiliaries),
-                    mapper=type(self.mapper).__name__, trainable_percent=self.trainable_percent)
+        info = dict(
+            primary=type(self.primary).__name__,
+            auxiliaries=list(self.auxiliaries),
+            mapper=type(self.mapper).__name__,
+            trainable_percent=self.trainable_percent,
+        )
         info.update(meta or {})
-        save_prompt_file(path, self.inference_prompts(), self.prompt_layer,
-                         self.trained_state_dict(), info)
+        save_prompt_file(
+            path, self.inference_prompts(), self.prompt_layer, self.trained_state_dict(), info
+        )

@@ -28,11 +28,18 @@ class PromptedTaskModel(BaseModel):
         prompt_layer: overrides the layer stored in the file.
     """
 
-    def __init__(self, task: dict, prompt_file: str | None = None, prompt_layer: int | None = None,
-                 data_preprocessor: dict | nn.Module | None = None, init_cfg=None):
+    def __init__(
+        self,
+        task: dict,
+        prompt_file: str | None = None,
+        prompt_layer: int | None = None,
+        data_preprocessor: dict | nn.Module | None = None,
+        init_cfg=None,
+    ):
         plugin: TaskPlugin = build_from(TASKS, task)
-        super().__init__(data_preprocessor=data_preprocessor or plugin.data_preprocessor,
-                         init_cfg=init_cfg)
+        super().__init__(
+            data_preprocessor=data_preprocessor or plugin.data_preprocessor, init_cfg=init_cfg
+        )
         self.task = plugin
         self.prompt_file = prompt_file
         prompts, layer = None, plugin.prompt_layer

@@ -10,8 +10,12 @@ import torch
 from ..tasks import TaskPlugin
 
 
-def encode_with_prompts(plugin: TaskPlugin, inputs: Any, prompt_layer: int,
-                        make_prompts: Callable[[int], torch.Tensor | None]) -> Any:
+def encode_with_prompts(
+    plugin: TaskPlugin,
+    inputs: Any,
+    prompt_layer: int,
+    make_prompts: Callable[[int], torch.Tensor | None],
+) -> Any:
     """Run ``plugin``'s encoder with prompts joining before ``prompt_layer``.
 
     Layers below ``prompt_layer`` are frozen and see no prompt, so they run under
@@ -29,4 +33,5 @@ def check_prompt_width(prompts: torch.Tensor, plugin: TaskPlugin, origin: str) -
     if prompts.shape[-1] != plugin.embed_dim:
         raise ValueError(
             f'{origin} gives prompts of width {prompts.shape[-1]}, but '
-            f'{type(plugin).__name__} has token width {plugin.embed_dim}')
+            f'{type(plugin).__name__} has token width {plugin.embed_dim}'
+        )

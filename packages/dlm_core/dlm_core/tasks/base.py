@@ -48,8 +48,13 @@ class TaskPlugin(BaseModule):
     #: 'prepend' (prompts join the sequence) or 'prefix' (extra keys/values).
     injection: str = 'prepend'
 
-    def __init__(self, checkpoint: str | None = None, tap_layer: int | None = None,
-                 prompt_layer: int | None = None, init_cfg=None):
+    def __init__(
+        self,
+        checkpoint: str | None = None,
+        tap_layer: int | None = None,
+        prompt_layer: int | None = None,
+        init_cfg=None,
+    ):
         super().__init__(init_cfg=init_cfg)
         self.checkpoint = checkpoint
         self._tap_layer = tap_layer
@@ -77,8 +82,10 @@ class TaskPlugin(BaseModule):
     def _checked_layer(self, value: int | None, name: str) -> int:
         layer = self.num_layers // 2 if value is None else int(value)
         if not 0 <= layer <= self.num_layers:
-            raise ValueError(f'{type(self).__name__}: {name}={layer} is outside [0, '
-                             f'{self.num_layers}] (its encoder has {self.num_layers} layers)')
+            raise ValueError(
+                f'{type(self).__name__}: {name}={layer} is outside [0, '
+                f'{self.num_layers}] (its encoder has {self.num_layers} layers)'
+            )
         return layer
 
     # -- the model --------------------------------------------------------------------
@@ -110,15 +117,17 @@ class TaskPlugin(BaseModule):
             problems.append(f'unexpected keys {_shorten(result.unexpected_keys)}')
         if problems:
             raise RuntimeError(
-                f'checkpoint {self.checkpoint} does not match {type(self).__name__}\'s model '
-                f'({type(self.task_model).__name__}): ' + '; '.join(problems))
+                f"checkpoint {self.checkpoint} does not match {type(self).__name__}'s model "
+                f'({type(self.task_model).__name__}): ' + '; '.join(problems)
+            )
 
     # -- the four operations ----------------------------------------------------------
     def embed(self, inputs: Any) -> Any:
         raise NotImplementedError(f'{type(self).__name__} must implement embed')
 
-    def run_layers(self, state: Any, start: int, stop: int,
-                   prompts: torch.Tensor | None = None) -> Any:
+    def run_layers(
+        self, state: Any, start: int, stop: int, prompts: torch.Tensor | None = None
+    ) -> Any:
         raise NotImplementedError(f'{type(self).__name__} must implement run_layers')
 
     def tokens(self, state: Any) -> torch.Tensor:
@@ -149,8 +158,9 @@ class TaskPlugin(BaseModule):
         if key not in sample:
             raise KeyError(
                 f'{type(self).__name__} sees another task through its "{key}" '
-                f'({SAMPLE_KEYS.get(key, "?")}), but the primary task\'s sample has only '
-                f'{sorted(sample)}')
+                f"({SAMPLE_KEYS.get(key, '?')}), but the primary task's sample has only "
+                f'{sorted(sample)}'
+            )
         return sample[key]
 
 

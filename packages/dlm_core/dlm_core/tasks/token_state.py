@@ -25,12 +25,16 @@ class TokenState:
         if prompts.shape[0] != self.tokens.shape[0] or prompts.shape[2] != self.tokens.shape[2]:
             raise ValueError(
                 f'prompts of shape {tuple(prompts.shape)} cannot join tokens of shape '
-                f'{tuple(self.tokens.shape)}: batch and width must agree')
+                f'{tuple(self.tokens.shape)}: batch and width must agree'
+            )
         prompts = prompts.to(dtype=self.tokens.dtype)
-        return TokenState(torch.cat([prompts, self.tokens], dim=1),
-                          self.num_prompts + prompts.shape[1], dict(self.extras))
+        return TokenState(
+            torch.cat([prompts, self.tokens], dim=1),
+            self.num_prompts + prompts.shape[1],
+            dict(self.extras),
+        )
 
     @property
     def task_tokens(self) -> torch.Tensor:
         """The task's own tokens, prompt rows dropped."""
-        return self.tokens[:, self.num_prompts:]
+        return self.tokens[:, self.num_prompts :]

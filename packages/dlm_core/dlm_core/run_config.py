@@ -1,0 +1,57 @@
+"""Loading a run config the way OpenMMLab tools do (shared by tools/train.py and test.py)."""
+
+from __future__ import annotations
+
+import os
+import os.path as osp
+
+from mmengine.config import Config, DictAction
+
+from .registry import SCOPE
+
+__all__ = ['DictAction', 'add_common_arguments', 'load_run_config']
+
+
+def add_common_arguments(parser) -> None:
+    """``--work-dir``, ``--cfg-options`` and ``--launcher``, as in mmaction2's tools."""
+    parser.add_argument(
+        '--work-dir', help='directory for logs and checkpoints (default: ./work_dirs/<config name>)'
+    )
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        default={},
+        help='override config entries, e.g. model.mapper.num_prompts=4 '
+        "train_dataloader.batch_size=2 'model.auxiliaries=[...]'",
+    )
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher: pytorch for torchrun, slurm for srun',
+    )
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+
+
+def load_run_config(
+    config: str,
+    work_dir: str | None = None,
+    cfg_options: dict | None = None,
+    launcher: str = 'none',
+) -> Config:
+    """Read ``config``, apply overrides and fill what a Runner needs."""
+    if not osp.isfile(config):
+        raise FileNotFoundError(f'config file not found: {config}')
+    cfg = Config.fromfile(config)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    cfg.setdefault('default_scope', SCOPE)
+    cfg.launcher = launcher
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = '0'
+    if work_dir is not None:
+        cfg.work_dir = work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(config))[0])
+    return cfg

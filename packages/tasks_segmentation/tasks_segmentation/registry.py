@@ -1,0 +1,22 @@
+"""Registries of the ``tasks_segmentation`` scope.
+
+Children of mmdet's registries (so a config with ``default_scope='tasks_segmentation'`` reaches
+this package's classes, then mmdet's, then MMEngine's) and of dlm_core's ``TASKS``.
+"""
+
+from mmdet import registry as mmdet_registry
+
+import dlm_core  # noqa: F401  (must come first: it makes mmaction2 1.2.0 importable)
+from dlm_core.registry import child_registries, task_registry
+
+SCOPE = 'tasks_segmentation'
+
+_registries = child_registries(SCOPE, mmdet_registry)
+MODELS = _registries['MODELS']
+DATASETS = _registries['DATASETS']
+TRANSFORMS = _registries['TRANSFORMS']
+METRICS = _registries['METRICS']
+HOOKS = _registries['HOOKS']
+
+#: The plugins this package adds to the core.
+TASKS = task_registry(SCOPE, locations=[])

@@ -1,0 +1,43 @@
+"""Evaluate a checkpoint with the config's test split and metric.
+
+python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--cfg-options ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from mmengine.runner import Runner
+
+import dlm_core  # noqa: F401  (registries, dependency fixes)
+from dlm_core.run_config import add_common_arguments, load_run_config
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description='Test a checkpoint with the MMEngine Runner')
+    parser.add_argument('config', help='config file')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('--dump', help='write the raw predictions to this .pkl file')
+    add_common_arguments(parser)
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    cfg = load_run_config(args.config, args.work_dir, args.cfg_options, args.launcher)
+    cfg.load_from = args.checkpoint
+    if args.dump:
+        cfg.test_evaluator = (
+            list(cfg.test_evaluator)
+            if isinstance(cfg.test_evaluator, (list, tuple))
+            else [cfg.test_evaluator]
+        )
+        cfg.test_evaluator.append(dict(type='DumpResults', out_file_path=args.dump))
+    runner = Runner.from_cfg(cfg)
+    metrics = runner.test()
+    print({k: round(v, 4) if isinstance(v, float) else v for k, v in metrics.items()})
+    return metrics
+
+
+if __name__ == '__main__':
+    main()
