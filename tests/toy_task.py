@@ -68,6 +68,13 @@ class ToyTask(TaskPlugin):
     def head_modules(self):
         return [self.model.head]
 
+    def encoder_parts(self):
+        return {
+            'model.stem': self.model.stem,
+            'model.stem_norm': self.model.stem_norm,
+            'model.layers': self.model.layers,
+        }
+
     def embed(self, inputs):
         x = self.model.stem(inputs)
         x = self.model.stem_norm(x.transpose(1, 2)).transpose(1, 2)

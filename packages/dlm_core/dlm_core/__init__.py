@@ -4,10 +4,9 @@ Depends on torch and mmengine only and names no task: task packages register the
 plugins into child registries of :data:`dlm_core.registry.TASKS`.
 """
 
-from . import (
-    compat,  # noqa: F401  (fixes of the dependency stack, DESIGN.md §5)
-    hooks,  # noqa: E402,F401,I001  (registers the hooks)
-)
+# compat first: the fixes of the dependency stack (DESIGN.md §5); engine and hooks register
+# the loops and hooks of the ``dlm`` scope.
+from . import compat, engine, hooks  # noqa: F401
 from .mappers import DoubleLayerMapper, PromptMapper, StaticPrompts, TransferredPrompts
 from .models import MultiTaskPromptModel, PromptedTaskModel
 from .prompt_io import load_prompt_file, save_prompt_file

@@ -62,7 +62,9 @@ def child_registries(scope: str, parents, locations: dict | None = None) -> dict
 
 
 _registries = child_registries(
-    SCOPE, mmengine_registry, dict(MODELS=['dlm_core.models'], HOOKS=['dlm_core.hooks'])
+    SCOPE,
+    mmengine_registry,
+    dict(MODELS=['dlm_core.models'], HOOKS=['dlm_core.hooks'], LOOPS=['dlm_core.engine']),
 )
 MODELS = _registries['MODELS']
 HOOKS = _registries['HOOKS']

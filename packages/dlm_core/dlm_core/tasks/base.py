@@ -103,6 +103,35 @@ class TaskPlugin(BaseModule):
         """Moves and normalises a batch for this model (used when it is the primary)."""
         return getattr(self.task_model, 'data_preprocessor', None) or BaseDataPreprocessor()
 
+    def encoder_parts(self) -> dict[str, nn.Module]:
+        """The encoder (stem and layers) as ``{attribute path: module}``, e.g.
+        ``{'model.backbone': ...}``. Needed only for hard parameter sharing (HPS), where
+        tasks with the same encoder architecture train one encoder jointly."""
+        raise NotImplementedError(
+            f'{type(self).__name__} does not name its encoder parts, so it cannot share its '
+            'encoder (hard parameter sharing)'
+        )
+
+    def share_encoder(self, donor: TaskPlugin) -> None:
+        """Use ``donor``'s encoder modules in place of this plugin's own (same objects)."""
+        mine, theirs = self.encoder_parts(), donor.encoder_parts()
+        if list(mine) != list(theirs):
+            raise ValueError(
+                f'{type(self).__name__} and {type(donor).__name__} name different '
+                f'encoder parts: {list(mine)} vs {list(theirs)}'
+            )
+        for path, module in theirs.items():
+            own = {k: v.shape for k, v in mine[path].state_dict().items()}
+            other = {k: v.shape for k, v in module.state_dict().items()}
+            if own != other:
+                raise ValueError(
+                    f'cannot share encoder part {path!r}: {type(self).__name__} and '
+                    f'{type(donor).__name__} have different architectures there'
+                )
+            parent_path, _, name = path.rpartition('.')
+            parent = self.get_submodule(parent_path) if parent_path else self
+            setattr(parent, name, module)
+
     def load_checkpoint(self) -> None:
         """Load :attr:`checkpoint` into :attr:`task_model`, strictly."""
         if self.checkpoint is None:
