@@ -7,14 +7,18 @@ along a class direction, so a few steps of training can learn it.
 
 from __future__ import annotations
 
+import os
+import signal
+
 import torch
 import torch.nn.functional as F
 from mmengine.dataset import BaseDataset
 from mmengine.evaluator import BaseMetric
+from mmengine.hooks import Hook
 from mmengine.registry import Registry
 from torch import nn
 
-from dlm_core.registry import DATASETS, METRICS, TASKS
+from dlm_core.registry import DATASETS, HOOKS, METRICS, TASKS
 from dlm_core.tasks import TaskPlugin, TokenState
 
 TOY_TASKS = Registry('task plugin', parent=TASKS, scope='toy_tasks')
@@ -152,3 +156,40 @@ class ToyAccuracy(BaseMetric):
 
     def compute_metrics(self, results):
         return dict(accuracy=100.0 * sum(results) / max(1, len(results)))
+
+
+@HOOKS.register_module()
+class KillAtIterationHook(Hook):
+    """Kills its own process with SIGKILL at one iteration: a crash mid-epoch."""
+
+    def __init__(self, iteration: int):
+        self.iteration = iteration
+
+    def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
+        if runner.iter + 1 == self.iteration:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+
+@HOOKS.register_module()
+class PoisonLossHook(Hook):
+    """Makes the mapper's prompts NaN before one iteration, so its loss is NaN."""
+
+    def __init__(self, iteration: int):
+        self.iteration = iteration
+
+    def before_train_iter(self, runner, batch_idx, data_batch=None):
+        if runner.iter + 1 == self.iteration:
+            with torch.no_grad():
+                runner.model.mapper.prompts[0].fill_(float('nan'))
+
+
+@HOOKS.register_module()
+class SaveTrainedTensorsHook(Hook):
+    """Saves each rank's trained tensors after training (for the distributed test)."""
+
+    def after_train(self, runner):
+        model = runner.model.module if hasattr(runner.model, 'module') else runner.model
+        torch.save(
+            model.trained_state_dict(),
+            os.path.join(runner.work_dir, f'trained_rank{runner.rank}.pth'),
+        )

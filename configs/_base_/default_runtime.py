@@ -4,7 +4,15 @@ default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=20, ignore_last=False),
     param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=2, save_last=True),
+    # atomic_local: checkpoints are written to a temporary file, then renamed (dlm_core)
+    checkpoint=dict(
+        type='CheckpointHook',
+        interval=1,
+        max_keep_ckpts=2,
+        save_last=True,
+        backend_args=dict(backend='atomic_local'),
+    ),
+    finite_loss=dict(type='dlm.FiniteLossHook'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
 )
 env_cfg = dict(

@@ -4,9 +4,10 @@ Depends on torch and mmengine only and names no task: task packages register the
 plugins into child registries of :data:`dlm_core.registry.TASKS`.
 """
 
-# compat first: the fixes of the dependency stack (DESIGN.md §5); engine and hooks register
-# the loops and hooks of the ``dlm`` scope.
-from . import compat, engine, hooks  # noqa: F401
+# compat: the fixes of the dependency stack (DESIGN.md §5), applied before any task
+# library is imported; atomic_backend, engine and hooks register the 'atomic_local' file
+# backend and the loops and hooks of the ``dlm`` scope.
+from . import atomic_backend, compat, engine, hooks  # noqa: F401
 from .mappers import DoubleLayerMapper, PromptMapper, StaticPrompts, TransferredPrompts
 from .models import MultiTaskPromptModel, PromptedTaskModel
 from .prompt_io import load_prompt_file, save_prompt_file

@@ -8,11 +8,11 @@ atomically and read with ``weights_only=True``.
 
 from __future__ import annotations
 
-import os
-import tempfile
+import io
 
 import torch
 
+from .atomic_backend import atomic_write
 from .compat.safe_checkpoint import load_checkpoint_file
 
 PROMPT_FILE_FORMAT = 'dlm-prompts-v1'
@@ -20,23 +20,11 @@ _REQUIRED = ('format', 'prompts', 'prompt_layer', 'meta', 'trained')
 
 
 def atomic_save(obj, path: str) -> None:
-    """``torch.save`` to a temporary file beside ``path``, then rename over it.
-
-    A run killed mid-write leaves the previous file intact, never a truncated one.
-    """
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix='.tmp-', suffix='.pth')
-    try:
-        with os.fdopen(fd, 'wb') as handle:
-            torch.save(obj, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+    """``torch.save`` through a temporary file and a rename: a run killed mid-write
+    leaves the previous file intact, never a truncated one."""
+    buffer = io.BytesIO()
+    torch.save(obj, buffer)
+    atomic_write(buffer.getvalue(), path)
 
 
 def save_prompt_file(

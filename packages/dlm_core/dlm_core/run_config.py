@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import os.path as osp
 
+import torch
+import torch.distributed as torch_dist
 from mmengine.config import Config, DictAction
 
 from .registry import SCOPE
@@ -50,8 +52,24 @@ def load_run_config(
     cfg.launcher = launcher
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = '0'
+    if launcher == 'pytorch' and not torch.cuda.is_available():
+        _prepare_cpu_distributed(cfg)
     if work_dir is not None:
         cfg.work_dir = work_dir
     elif cfg.get('work_dir') is None:
         cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(config))[0])
     return cfg
+
+
+def _prepare_cpu_distributed(cfg: Config) -> None:
+    """Let ``--launcher pytorch`` run on CPU-only machines (gloo; tests, debugging).
+
+    MMEngine's pytorch launcher calls ``torch.cuda.set_device`` and gives DDP a device id,
+    both of which fail without CUDA. The process group is created here (the Runner then
+    skips its own) and DDP gets ``device_ids=None``, as PyTorch requires for CPU modules.
+    """
+    if not torch_dist.is_initialized():
+        torch_dist.init_process_group(backend='gloo')
+    wrapper = dict(cfg.get('model_wrapper_cfg') or dict(type='MMDistributedDataParallel'))
+    wrapper.setdefault('device_ids', None)
+    cfg.model_wrapper_cfg = wrapper

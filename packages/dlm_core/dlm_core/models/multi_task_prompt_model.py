@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import torch
+from mmengine.dist import all_reduce
 from mmengine.logging import print_log
 from mmengine.model import BaseModel
 from torch import nn
@@ -200,6 +201,8 @@ class MultiTaskPromptModel(BaseModel):
 
     def _update_ema(self, prompts: torch.Tensor) -> None:
         batch_mean = prompts.detach().mean(dim=0).to(self.ema_prompts.dtype)
+        # every rank keeps the same average: the mean over the global batch (no-op alone)
+        all_reduce(batch_mean, op='mean')
         if int(self.ema_steps) == 0:
             self.ema_prompts.copy_(batch_mean)
         else:
