@@ -7,12 +7,13 @@ from mmengine.model import BaseModel
 from torch import nn
 
 from ..registry import MODELS, TASKS, build_from
+from .accounting import TrainableAccountingMixin
 from .freezing import count_parameters
 from .task_routing_preprocessor import TaskRoutingPreprocessor
 
 
 @MODELS.register_module()
-class HardParameterSharingModel(BaseModel):
+class HardParameterSharingModel(TrainableAccountingMixin, BaseModel):
     """The HPS baseline of the paper: tasks whose encoders have the same architecture
     (the ViT-B tasks) train one shared encoder and their own heads on their own datasets,
     batch by batch in turn (:class:`~dlm_core.engine.RoundRobinTrainLoop`).
@@ -58,14 +59,6 @@ class HardParameterSharingModel(BaseModel):
 
     def init_weights(self) -> None:
         """Nothing to initialise: every task model was loaded from its checkpoint."""
-
-    @property
-    def trainable_parameters(self) -> int:
-        return count_parameters([self], trainable_only=True)
-
-    @property
-    def trainable_percent(self) -> float:
-        return 100.0 * self.trainable_parameters / max(1, self.backbone_parameters)
 
     def forward(self, inputs, data_samples=None, mode: str = 'tensor', task: str | None = None):
         task = task or self.eval_task

@@ -14,6 +14,7 @@ from ..mappers import PromptMapper
 from ..prompt_io import save_prompt_file
 from ..registry import MODELS, PROMPT_MAPPERS, TASKS, build_from
 from ..tasks import TaskPlugin
+from .accounting import TrainableAccountingMixin
 from .freezing import count_parameters, freeze_modules, hold_eval
 from .prompting import check_prompt_width, encode_with_prompts
 
@@ -34,7 +35,7 @@ def _named_configs(auxiliaries) -> dict:
 
 
 @MODELS.register_module()
-class MultiTaskPromptModel(BaseModel):
+class MultiTaskPromptModel(TrainableAccountingMixin, BaseModel):
     """A frozen primary task model prompted from frozen auxiliary task models.
 
     Training: the auxiliary encoders run up to their tap layer under ``no_grad``; the
@@ -144,25 +145,11 @@ class MultiTaskPromptModel(BaseModel):
         if self.mapper is not None:
             self.mapper.init_weights()
 
-    def train(self, mode: bool = True):
-        super().train(mode)
-        hold_eval(getattr(self, '_frozen', ()))
-        return self
-
     # -- accounting -------------------------------------------------------------------
     @property
     def backbone_parameters(self) -> int:
         """Parameters of all task models, primary and auxiliary."""
         return count_parameters([self.primary, *self.auxiliaries.values()])
-
-    @property
-    def trainable_parameters(self) -> int:
-        return count_parameters([self], trainable_only=True)
-
-    @property
-    def trainable_percent(self) -> float:
-        """Trainable parameters as a % of all backbones (the paper reports 10.8 %)."""
-        return 100.0 * self.trainable_parameters / max(1, self.backbone_parameters)
 
     def _log_accounting(self) -> None:
         print_log(

@@ -9,12 +9,13 @@ from torch import nn
 from ..prompt_io import load_prompt_file
 from ..registry import MODELS, TASKS, build_from
 from ..tasks import TaskPlugin
-from .freezing import freeze_modules, hold_eval
+from .accounting import TrainableAccountingMixin
+from .freezing import count_parameters, freeze_modules, hold_eval
 from .prompting import check_prompt_width, encode_with_prompts
 
 
 @MODELS.register_module()
-class PromptedTaskModel(BaseModel):
+class PromptedTaskModel(TrainableAccountingMixin, BaseModel):
     """A task model, frozen, prompted by fixed prompts read from a prompt file.
 
     This is how the paper evaluates its prompts on other datasets (Table 2): the
@@ -55,13 +56,12 @@ class PromptedTaskModel(BaseModel):
         hold_eval(self._frozen)
         self.task.load_checkpoint()
 
+    @property
+    def backbone_parameters(self) -> int:
+        return count_parameters([self.task])
+
     def init_weights(self) -> None:
         """Nothing to initialise: the task model was loaded from its checkpoint at build."""
-
-    def train(self, mode: bool = True):
-        super().train(mode)
-        hold_eval(getattr(self, '_frozen', ()))
-        return self
 
     def _make_prompts(self, batch_size: int) -> torch.Tensor | None:
         if self.prompts.numel() == 0:
