@@ -255,3 +255,28 @@ def test_vpt_shallow_and_middle_differ_only_in_the_prompt_layer():
     shallow.train()
     shallow(inputs, labels, mode='loss')['loss_cls'].backward()
     assert names_with_grad(shallow) == {'mapper.prompts'}
+
+
+def test_missing_checkpoint_names_the_command_that_makes_it(tmp_path):
+    aux = dict(
+        AUXILIARIES['wide'],
+        checkpoint=str(tmp_path / 'work_dirs' / 'wide'),
+        checkpoint_hint='python tools/train.py configs/tasks/wide_demo.py',
+    )
+    with pytest.raises(
+        FileNotFoundError,
+        match=r'work_dirs/wide does not exist; produce it with: '
+        r'python tools/train.py configs/tasks/wide_demo.py',
+    ):
+        build_model(auxiliaries=dict(wide=aux))
+
+
+def test_a_work_dir_checkpoint_resolves_to_its_last_checkpoint(tmp_path):
+    source = build_from(TASKS, PRIMARY)
+    torch.nn.init.constant_(source.model.head.bias, 0.5)
+    work_dir = tmp_path / 'primary_demo'
+    work_dir.mkdir()
+    torch.save({'state_dict': source.model.state_dict()}, work_dir / 'epoch_3.pth')
+    (work_dir / 'last_checkpoint').write_text(str(work_dir / 'epoch_3.pth'))
+    model = build_model(primary=dict(PRIMARY, checkpoint=str(work_dir)))
+    assert torch.equal(model.primary.model.head.bias, torch.full((3,), 0.5))

@@ -19,6 +19,7 @@ Layer indices are 0-based: ``run_layers(state, 0, m)`` runs the paper's layers
 
 from __future__ import annotations
 
+import os.path as osp
 from typing import Any
 
 import torch
@@ -39,10 +40,13 @@ class TaskPlugin(BaseModule):
     """Base of every task plugin. See the module docstring for the contract.
 
     Args:
-        checkpoint: the task model's own (single-task) checkpoint. The core loads it
-            strictly: missing or unexpected keys are an error.
+        checkpoint: the task model's own (single-task) checkpoint, or the work dir of its
+            training run (its ``last_checkpoint``). The core loads it strictly: missing or
+            unexpected keys are an error.
         tap_layer: layers to run before the tap (default ``num_layers // 2``).
         prompt_layer: layer before which prompts join (default ``num_layers // 2``).
+        checkpoint_hint: the command that produces the checkpoint, named in the error
+            when it is missing.
     """
 
     #: 'prepend' (prompts join the sequence) or 'prefix' (extra keys/values).
@@ -53,10 +57,12 @@ class TaskPlugin(BaseModule):
         checkpoint: str | None = None,
         tap_layer: int | None = None,
         prompt_layer: int | None = None,
+        checkpoint_hint: str | None = None,
         init_cfg=None,
     ):
         super().__init__(init_cfg=init_cfg)
         self.checkpoint = checkpoint
+        self.checkpoint_hint = checkpoint_hint
         self._tap_layer = tap_layer
         self._prompt_layer = prompt_layer
 
@@ -132,11 +138,28 @@ class TaskPlugin(BaseModule):
             parent = self.get_submodule(parent_path) if parent_path else self
             setattr(parent, name, module)
 
+    def resolve_checkpoint(self) -> str:
+        """The checkpoint file: :attr:`checkpoint` itself, or, for a work dir, the file its
+        ``last_checkpoint`` names. Missing files name the command that makes them."""
+        path = self.checkpoint
+        if osp.isdir(path):
+            pointer = osp.join(path, 'last_checkpoint')
+            if osp.isfile(pointer):
+                with open(pointer) as handle:
+                    path = handle.read().strip()
+        if not osp.isfile(path):
+            hint = f'; produce it with: {self.checkpoint_hint}' if self.checkpoint_hint else ''
+            raise FileNotFoundError(
+                f'{type(self).__name__}: checkpoint {self.checkpoint} does not exist{hint}'
+            )
+        return path
+
     def load_checkpoint(self) -> None:
         """Load :attr:`checkpoint` into :attr:`task_model`, strictly."""
         if self.checkpoint is None:
             return
-        payload = load_checkpoint_file(self.checkpoint)
+        path = self.resolve_checkpoint()
+        payload = load_checkpoint_file(path)
         state = payload.get('state_dict', payload) if isinstance(payload, dict) else payload
         result = self.task_model.load_state_dict(state, strict=False)
         problems = []
@@ -146,7 +169,7 @@ class TaskPlugin(BaseModule):
             problems.append(f'unexpected keys {_shorten(result.unexpected_keys)}')
         if problems:
             raise RuntimeError(
-                f"checkpoint {self.checkpoint} does not match {type(self).__name__}'s model "
+                f"checkpoint {path} does not match {type(self).__name__}'s model "
                 f'({type(self.task_model).__name__}): ' + '; '.join(problems)
             )
 
