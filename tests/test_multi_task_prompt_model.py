@@ -280,3 +280,19 @@ def test_a_work_dir_checkpoint_resolves_to_its_last_checkpoint(tmp_path):
     (work_dir / 'last_checkpoint').write_text(str(work_dir / 'epoch_3.pth'))
     model = build_model(primary=dict(PRIMARY, checkpoint=str(work_dir)))
     assert torch.equal(model.primary.model.head.bias, torch.full((3,), 0.5))
+
+
+def test_a_plugin_can_wrap_a_single_task_config(tmp_path):
+    config = tmp_path / 'wide_demo.py'
+    config.write_text('model = dict(in_dim=12, dim=48, depth=6, num_classes=5)\n')
+    source = build_from(TASKS, AUXILIARIES['wide'])
+    work_dir = tmp_path / 'work_dirs' / 'wide_demo'
+    work_dir.mkdir(parents=True)
+    torch.save({'state_dict': source.model.state_dict()}, work_dir / 'epoch_1.pth')
+    (work_dir / 'last_checkpoint').write_text(str(work_dir / 'epoch_1.pth'))
+    config.write_text(config.read_text() + f'work_dir = {str(work_dir)!r}\n')
+    model = build_model(auxiliaries=dict(wide=dict(type='ToyTask', task_config=str(config))))
+    wide = model.auxiliaries['wide']
+    assert (wide.embed_dim, wide.num_layers) == (48, 6)
+    assert torch.equal(wide.model.head.weight, source.model.head.weight)
+    assert wide.checkpoint_hint == f'python tools/train.py {config}'

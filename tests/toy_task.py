@@ -50,9 +50,18 @@ class ToyTask(TaskPlugin):
     """Tokens ``(B, N, in_dim)`` in, class logits out; records what its head sees."""
 
     def __init__(
-        self, in_dim: int = 16, dim: int = 32, depth: int = 4, num_classes: int = 3, **kwargs
+        self,
+        in_dim: int = 16,
+        dim: int = 32,
+        depth: int = 4,
+        num_classes: int = 3,
+        model: dict | None = None,
+        **kwargs,
     ):
         super().__init__(**kwargs)
+        if model is not None:  # the geometry of a single-task config's model
+            in_dim, dim = model['in_dim'], model['dim']
+            depth, num_classes = model['depth'], model['num_classes']
         self.model = ToyTaskModel(in_dim, dim, depth, num_classes)
         self.in_dim = in_dim
         self.head_token_counts: list[int] = []

@@ -6,7 +6,8 @@ from mmengine.logging import print_log
 from mmengine.model import BaseModel
 from torch import nn
 
-from ..registry import MODELS, TASKS, build_from
+from ..registry import MODELS
+from ..tasks import build_task
 from .accounting import TrainableAccountingMixin
 from .freezing import count_parameters
 from .task_routing_preprocessor import TaskRoutingPreprocessor
@@ -32,7 +33,7 @@ class HardParameterSharingModel(TrainableAccountingMixin, BaseModel):
     def __init__(self, tasks: dict, eval_task: str | None = None, init_cfg=None):
         if not tasks:
             raise ValueError('HardParameterSharingModel needs at least one task')
-        plugins = {name: build_from(TASKS, cfg) for name, cfg in tasks.items()}
+        plugins = {name: build_task(cfg) for name, cfg in tasks.items()}
         eval_task = eval_task or next(iter(plugins))
         if eval_task not in plugins:
             raise KeyError(f'eval_task {eval_task!r} is not one of {sorted(plugins)}')

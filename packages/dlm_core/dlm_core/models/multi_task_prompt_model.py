@@ -12,8 +12,8 @@ from torch import nn
 
 from ..mappers import PromptMapper
 from ..prompt_io import save_prompt_file
-from ..registry import MODELS, PROMPT_MAPPERS, TASKS, build_from
-from ..tasks import TaskPlugin
+from ..registry import MODELS, PROMPT_MAPPERS, build_from
+from ..tasks import TaskPlugin, build_task
 from .accounting import TrainableAccountingMixin
 from .freezing import count_parameters, freeze_modules, hold_eval
 from .prompting import check_prompt_width, encode_with_prompts
@@ -74,14 +74,14 @@ class MultiTaskPromptModel(TrainableAccountingMixin, BaseModel):
     ):
         if infer_mode not in INFER_MODES:
             raise ValueError(f'infer_mode must be one of {INFER_MODES}, got {infer_mode!r}')
-        primary_plugin: TaskPlugin = build_from(TASKS, primary)
+        primary_plugin: TaskPlugin = build_task(primary)
         super().__init__(
             data_preprocessor=data_preprocessor or primary_plugin.data_preprocessor,
             init_cfg=init_cfg,
         )
         self.primary = primary_plugin
         self.auxiliaries = nn.ModuleDict(
-            {name: build_from(TASKS, cfg) for name, cfg in _named_configs(auxiliaries).items()}
+            {name: build_task(cfg) for name, cfg in _named_configs(auxiliaries).items()}
         )
         self.prompt_layer = (
             self.primary.prompt_layer

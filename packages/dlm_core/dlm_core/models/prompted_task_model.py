@@ -7,8 +7,8 @@ from mmengine.model import BaseModel
 from torch import nn
 
 from ..prompt_io import load_prompt_file
-from ..registry import MODELS, TASKS, build_from
-from ..tasks import TaskPlugin
+from ..registry import MODELS
+from ..tasks import TaskPlugin, build_task
 from .accounting import TrainableAccountingMixin
 from .freezing import count_parameters, freeze_modules, hold_eval
 from .prompting import check_prompt_width, encode_with_prompts
@@ -37,7 +37,7 @@ class PromptedTaskModel(TrainableAccountingMixin, BaseModel):
         data_preprocessor: dict | nn.Module | None = None,
         init_cfg=None,
     ):
-        plugin: TaskPlugin = build_from(TASKS, task)
+        plugin: TaskPlugin = build_task(task)
         super().__init__(
             data_preprocessor=data_preprocessor or plugin.data_preprocessor, init_cfg=init_cfg
         )
