@@ -6,6 +6,7 @@ python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--cfg-options ...]
 from __future__ import annotations
 
 import argparse
+import json
 
 from mmengine.runner import Runner
 
@@ -18,6 +19,7 @@ def parse_args(argv=None):
     parser.add_argument('config', help='config file')
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('--dump', help='write the raw predictions to this .pkl file')
+    parser.add_argument('--metrics-json', help='also write the metrics to this json file')
     add_common_arguments(parser)
     return parser.parse_args(argv)
 
@@ -36,6 +38,9 @@ def main(argv=None):
     runner = Runner.from_cfg(cfg)
     metrics = runner.test()
     print({k: round(v, 4) if isinstance(v, float) else v for k, v in metrics.items()})
+    if args.metrics_json:
+        with open(args.metrics_json, 'w') as handle:
+            json.dump(metrics, handle, indent=1, default=float)
     return metrics
 
 

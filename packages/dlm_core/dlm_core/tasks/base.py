@@ -19,13 +19,13 @@ Layer indices are 0-based: ``run_layers(state, 0, m)`` runs the paper's layers
 
 from __future__ import annotations
 
-import os.path as osp
 from typing import Any
 
 import torch
 from mmengine.model import BaseDataPreprocessor, BaseModule
 from torch import nn
 
+from ..checkpoint_paths import find_checkpoint
 from ..compat.safe_checkpoint import load_checkpoint_file
 
 #: Keys of a shared sample (all optional; a view names the one it needs).
@@ -141,13 +141,8 @@ class TaskPlugin(BaseModule):
     def resolve_checkpoint(self) -> str:
         """The checkpoint file: :attr:`checkpoint` itself, or, for a work dir, the file its
         ``last_checkpoint`` names. Missing files name the command that makes them."""
-        path = self.checkpoint
-        if osp.isdir(path):
-            pointer = osp.join(path, 'last_checkpoint')
-            if osp.isfile(pointer):
-                with open(pointer) as handle:
-                    path = handle.read().strip()
-        if not osp.isfile(path):
+        path = find_checkpoint(self.checkpoint)
+        if path is None:
             hint = f'; produce it with: {self.checkpoint_hint}' if self.checkpoint_hint else ''
             raise FileNotFoundError(
                 f'{type(self).__name__}: checkpoint {self.checkpoint} does not exist{hint}'
