@@ -49,14 +49,22 @@ def child_registries(scope: str, parents, locations: dict | None = None) -> dict
     ``mmengine.registry`` for the core, ``mmaction.registry`` or ``mmdet.registry`` for a
     task package, so a config whose ``default_scope`` is the package's scope finds the
     package's classes first, then its OpenMMLab library's, then MMEngine's.
-    ``locations`` maps a registry name to the modules that register into it.
+    ``locations`` maps a registry name to the modules that register into it; the
+    parent's locations (``mmaction.models`` ...) are imported too when the child first
+    looks a name up.
     """
     locations = locations or {}
     registries = {}
     for name in RUNNER_REGISTRIES:
         parent = getattr(parents, name, getattr(mmengine_registry, name))
+        # a child finds its parent's classes only once the parent's modules are imported,
+        # which the parent's own lookups would do: the child imports them itself
+        inherited = [loc for loc in parent._locations if loc not in locations.get(name, ())]
         registries[name] = Registry(
-            parent.name, parent=parent, scope=scope, locations=list(locations.get(name, ()))
+            parent.name,
+            parent=parent,
+            scope=scope,
+            locations=[*inherited, *locations.get(name, ())],
         )
     return registries
 

@@ -4,14 +4,20 @@ Children of mmaction's registries (so a config with ``default_scope='tasks_recog
 this package's classes, then mmaction's, then MMEngine's) and of dlm_core's ``TASKS``.
 """
 
+import dlm_core  # noqa: F401  (first: it makes mmaction2 1.2.0's models importable)
+
+# isort: split
 from mmaction import registry as mmaction_registry
 
-import dlm_core  # noqa: F401  (must come first: it makes mmaction2 1.2.0 importable)
 from dlm_core.registry import child_registries, task_registry
 
 SCOPE = 'tasks_recognition'
 
-_registries = child_registries(SCOPE, mmaction_registry)
+#: Where this package's classes are imported from when a config first builds from a
+#: registry (mmaction2's own modules come with the parent registries).
+LOCATIONS = dict(DATASETS=['tasks_recognition.datasets'], HOOKS=['tasks_recognition.hooks'])
+
+_registries = child_registries(SCOPE, mmaction_registry, LOCATIONS)
 MODELS = _registries['MODELS']
 DATASETS = _registries['DATASETS']
 TRANSFORMS = _registries['TRANSFORMS']
@@ -19,4 +25,4 @@ METRICS = _registries['METRICS']
 HOOKS = _registries['HOOKS']
 
 #: The plugins this package adds to the core.
-TASKS = task_registry(SCOPE, locations=[])
+TASKS = task_registry(SCOPE, locations=['tasks_recognition.action_recognition_task'])
