@@ -135,8 +135,8 @@ param_scheduler = [
     ),
 ]
 
-# one intra-op thread: the CPU is shared (see TorchThreadsHook)
-custom_hooks = [dict(type='TorchThreadsHook', num_threads=1)]
+# one intra-op thread: the CPU is shared (see dlm_core's TorchThreadsHook)
+custom_hooks = [dict(type='dlm.TorchThreadsHook', num_threads=1)]
 default_hooks = dict(
     logger=dict(interval=10),
     checkpoint=dict(interval=2, max_keep_ckpts=2, save_best='acc/top1', rule='greater'),

@@ -9,7 +9,6 @@ import dlm_core  # noqa: F401  (first: its compat makes mmaction2 1.2.0 importab
 
 from .action_recognition_task import ActionRecognitionTask
 from .datasets import ValidatedVideoDataset, VideoListError
-from .hooks import TorchThreadsHook
 from .registry import DATASETS, HOOKS, METRICS, MODELS, SCOPE, TASKS, TRANSFORMS
 
 __all__ = [
@@ -20,7 +19,6 @@ __all__ = [
     'SCOPE',
     'TASKS',
     'TRANSFORMS',
-    'TorchThreadsHook',
     'ActionRecognitionTask',
     'ValidatedVideoDataset',
     'VideoListError',

@@ -2,5 +2,6 @@
 
 from .finite_loss_hook import FiniteLossHook
 from .prompt_checkpoint_hook import PromptCheckpointHook
+from .torch_threads_hook import TorchThreadsHook
 
-__all__ = ['FiniteLossHook', 'PromptCheckpointHook']
+__all__ = ['FiniteLossHook', 'PromptCheckpointHook', 'TorchThreadsHook']
