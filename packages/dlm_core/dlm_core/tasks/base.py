@@ -33,6 +33,7 @@ SAMPLE_KEYS = {
     'frames': '(B, T, 3, H, W) float RGB in [0, 1]: the clip every video model can see',
     'features': '(B, C, T) float: per-snippet features, for feature-based models',
     'fps': 'frames per second of "frames" (float)',
+    'masks': '(B, T) bool: valid steps of padded "features" (variable-length videos)',
 }
 
 
