@@ -31,13 +31,14 @@ def glyph_alpha(
     """The glyph's opacity ``(H, W)`` when drawn at ``center`` with side ``size`` pixels,
     turned ``angle`` degrees counter-clockwise: inverse mapping with bilinear sampling,
     computed only inside the square that can hold the turned glyph."""
-    alpha = np.zeros((height, width), np.float32)
-    reach = size * 0.7072 + 2  # half the diagonal of the glyph's square, plus the filter
+    rows, cols = glyph.shape
+    # bilinear sampling reaches one glyph pixel past the glyph's square: half the diagonal
+    # of that larger square, plus a pixel of margin
+    reach = 0.5 * size * (1 + 2 / min(rows, cols)) * np.sqrt(2) + 1
     x0, x1 = max(0, int(center[0] - reach)), min(width, int(np.ceil(center[0] + reach)))
     y0, y1 = max(0, int(center[1] - reach)), min(height, int(np.ceil(center[1] + reach)))
     if x0 >= x1 or y0 >= y1:
-        return alpha
-    rows, cols = glyph.shape
+        return np.zeros((height, width))
     yy, xx = np.mgrid[y0:y1, x0:x1].astype(np.float32)
     dx, dy = xx + 0.5 - center[0], yy + 0.5 - center[1]
     theta = np.deg2rad(angle)
@@ -52,7 +53,9 @@ def glyph_alpha(
     u1, v1 = np.minimum(u0 + 1, cols + 1), np.minimum(v0 + 1, rows + 1)
     top = padded[v0, u0] * (1 - fu) + padded[v0, u1] * fu
     bottom = padded[v1, u0] * (1 - fu) + padded[v1, u1] * fu
-    alpha[y0:y1, x0:x1] = np.clip(top * (1 - fv) + bottom * fv, 0, 1)
+    patch = np.clip(top * (1 - fv) + bottom * fv, 0, 1)
+    alpha = np.zeros((height, width), patch.dtype)
+    alpha[y0:y1, x0:x1] = patch
     return alpha
 
 

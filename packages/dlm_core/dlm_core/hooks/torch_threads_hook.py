@@ -3,8 +3,8 @@
 With more busy processes than cores, every OpenMP parallel region of a multi-threaded
 process waits for threads that are not scheduled: measured here, the demo recognizer ran
 at 2.3 s per iteration with PyTorch's default of 2 threads beside other jobs on 2 cores,
-and at 0.27 s with 1 thread (tasks_recognition demo). MMEngine's ``env_cfg`` sets thread counts only for
-distributed runs, so a config asks for it with this hook.
+and at 0.27 s with 1 thread (the tasks_recognition demo). MMEngine's ``env_cfg`` sets
+thread counts only for distributed runs, so a config asks for it with this hook.
 """
 
 from __future__ import annotations
