@@ -1,0 +1,183 @@
+# Single-task training of the spatio-temporal action detector on the demo AVA set (CPU,
+# minutes): mmdet's FastRCNN with mmaction2's VisionTransformer backbone and AVARoIHead,
+# as mmaction2's VideoMAE AVA configs build it, at a tiny size. Its checkpoint is the frozen
+# AVA model of the DLM runs.
+#   python -m tasks_detection.demo.ava --root data/demo
+#   python tools/train.py configs/tasks/ava_demo.py
+#   python tools/test.py configs/tasks/ava_demo.py work_dirs/ava_demo/epoch_N.pth
+_base_ = ['../_base_/default_runtime.py']
+
+default_scope = 'tasks_detection'
+custom_imports = dict(imports=['tasks_detection'], allow_failed_imports=False)
+
+data_root = 'data/demo/ava'
+anno_root = f'{data_root}/annotations'
+num_classes = 9  # 8 actions + background, ids 1..8 in the label map
+clip_len, frame_interval = 8, 4
+embed_dims = 96
+
+model = dict(
+    type='FastRCNN',
+    _scope_='mmdet',
+    backbone=dict(
+        type='mmaction.VisionTransformer',
+        img_size=64,
+        patch_size=16,
+        embed_dims=embed_dims,
+        depth=4,
+        num_heads=4,
+        mlp_ratio=2,
+        qkv_bias=True,
+        num_frames=clip_len,
+        tubelet_size=2,
+        norm_cfg=dict(type='LN', eps=1e-6),
+        drop_path_rate=0.1,
+        use_mean_pooling=False,
+        return_feat_map=True,
+    ),
+    roi_head=dict(
+        type='AVARoIHead',
+        bbox_roi_extractor=dict(
+            type='SingleRoIExtractor3D',
+            roi_layer_type='RoIAlign',
+            output_size=4,
+            with_temporal_pool=True,
+        ),
+        bbox_head=dict(
+            type='BBoxHeadAVA',
+            background_class=True,
+            in_channels=embed_dims,
+            num_classes=num_classes,
+            multilabel=True,
+            dropout_ratio=0.5,
+        ),
+    ),
+    data_preprocessor=dict(
+        type='ActionDataPreprocessor',
+        _scope_='mmaction',
+        mean=[123.675, 116.28, 103.53],
+        std=[58.395, 57.12, 57.375],
+        format_shape='NCTHW',
+    ),
+    train_cfg=dict(
+        rcnn=dict(
+            assigner=dict(
+                type='MaxIoUAssignerAVA', pos_iou_thr=0.9, neg_iou_thr=0.9, min_pos_iou=0.9
+            ),
+            sampler=dict(
+                type='RandomSampler',
+                num=32,
+                pos_fraction=1,
+                neg_pos_ub=-1,
+                add_gt_as_proposals=True,
+            ),
+            pos_weight=1.0,
+        )
+    ),
+    test_cfg=dict(rcnn=None),
+)
+
+dataset_type = 'ValidatedAVADataset'
+ann_file_train = f'{anno_root}/ava_train_v2.2.csv'
+ann_file_val = f'{anno_root}/ava_val_v2.2.csv'
+exclude_file_train = f'{anno_root}/ava_train_excluded_timestamps_v2.2.csv'
+exclude_file_val = f'{anno_root}/ava_val_excluded_timestamps_v2.2.csv'
+label_file = f'{anno_root}/ava_action_list_v2.2_for_activitynet_2019.pbtxt'
+proposal_file_train = f'{anno_root}/ava_dense_proposals_train.FAIR.recall_93.9.pkl'
+proposal_file_val = f'{anno_root}/ava_dense_proposals_val.FAIR.recall_93.9.pkl'
+meta_keys = ('img_shape', 'img_key', 'video_id', 'timestamp', 'fps', 'frame_interval')
+
+# no flip: it would turn "move left" into "move right" without changing the label
+train_pipeline = [
+    dict(type='mmaction.SampleAVAFrames', clip_len=clip_len, frame_interval=frame_interval),
+    dict(type='mmaction.RawFrameDecode'),
+    dict(type='mmaction.RandomRescale', scale_range=(64, 80)),
+    dict(type='mmaction.RandomCrop', size=64),
+    dict(type='mmaction.FormatShape', input_format='NCTHW', collapse=True),
+    dict(type='mmaction.PackActionInputs', meta_keys=meta_keys),
+]
+val_pipeline = [
+    dict(
+        type='mmaction.SampleAVAFrames',
+        clip_len=clip_len,
+        frame_interval=frame_interval,
+        test_mode=True,
+    ),
+    dict(type='mmaction.RawFrameDecode'),
+    dict(type='mmaction.FormatShape', input_format='NCTHW', collapse=True),
+    dict(type='mmaction.PackActionInputs', meta_keys=meta_keys),
+]
+dataset = dict(
+    type=dataset_type,
+    label_file=label_file,
+    num_classes=num_classes,
+    data_prefix=dict(img=f'{data_root}/rawframes'),
+    timestamp_start=900,
+    timestamp_end=905,
+)
+train_dataloader = dict(
+    batch_size=8,
+    num_workers=0,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    dataset=dict(
+        dataset,
+        ann_file=ann_file_train,
+        exclude_file=exclude_file_train,
+        proposal_file=proposal_file_train,
+        pipeline=train_pipeline,
+    ),
+)
+val_dataloader = dict(
+    batch_size=1,  # AVARoIHead predicts one clip at a time
+    num_workers=0,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        dataset,
+        ann_file=ann_file_val,
+        exclude_file=exclude_file_val,
+        proposal_file=proposal_file_val,
+        pipeline=val_pipeline,
+        test_mode=True,
+    ),
+)
+test_dataloader = val_dataloader
+
+val_evaluator = dict(
+    type='AVAFrameMAP',
+    ann_file=ann_file_val,
+    label_file=label_file,
+    exclude_file=exclude_file_val,
+    num_classes=num_classes,
+)
+test_evaluator = val_evaluator
+
+max_epochs = 80
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs, val_begin=20, val_interval=20)
+val_cfg = dict(type='ValLoop')
+test_cfg = dict(type='TestLoop')
+
+optim_wrapper = dict(
+    optimizer=dict(type='AdamW', lr=2e-3, weight_decay=0.05),
+    paramwise_cfg=dict(norm_decay_mult=0.0, bias_decay_mult=0.0),
+    clip_grad=dict(max_norm=5.0),
+)
+param_scheduler = [
+    dict(
+        type='LinearLR', start_factor=0.1, by_epoch=True, begin=0, end=1, convert_to_iter_based=True
+    ),
+    dict(
+        type='CosineAnnealingLR',
+        T_max=max_epochs - 1,
+        eta_min=1e-5,
+        by_epoch=True,
+        begin=1,
+        end=max_epochs,
+    ),
+]
+
+default_hooks = dict(
+    logger=dict(interval=10),
+    checkpoint=dict(interval=20, max_keep_ckpts=1, save_best='mAP/overall', rule='greater'),
+)
+# tiny models on a small shared CPU run several times faster on one thread
+custom_hooks = [dict(type='dlm.TorchThreadsHook', num_threads=1)]

@@ -1,0 +1,198 @@
+# Single-task training of the video object detector on the demo ImageNet VID set (CPU,
+# minutes): mmdet's Deformable DETR (box refinement) at toy width per frame, plus a temporal
+# stage that fuses the object queries of two neighbouring frames (TemporalQueryDETR,
+# TransVOD's idea), trained end to end from scratch. Its checkpoint is the frozen VOD model of
+# the DLM runs (plugin VideoObjectDetectionTask).
+#   python -m tasks_detection.demo.imagenet_vid --root data/demo
+#   python tools/train.py configs/tasks/imagenet_vid_demo.py
+#   python tools/test.py configs/tasks/imagenet_vid_demo.py work_dirs/imagenet_vid_demo/epoch_N.pth
+# The per-frame detector alone (same checkpoint, no temporal stage):
+#   python tools/test.py ... --cfg-options model.use_temporal=False
+_base_ = ['../_base_/default_runtime.py']
+
+default_scope = 'tasks_detection'
+custom_imports = dict(imports=['tasks_detection'], allow_failed_imports=False)
+
+classes = ('0', '1', '2', '3', '4', '5', '6', '7', '8', '9')  # the digit; category id digit+1
+num_ref_frames = 2  # reference frames fused with each key frame
+dims = 64
+
+model = dict(
+    type='TemporalQueryDETR',
+    num_temporal_layers=1,
+    data_preprocessor=dict(
+        type='TrackDataPreprocessor',
+        mean=[123.675, 116.28, 103.53],
+        std=[58.395, 57.12, 57.375],
+        bgr_to_rgb=True,
+        pad_size_divisor=1,
+    ),
+    detector=dict(
+        type='DeformableDETR',
+        num_queries=20,
+        num_feature_levels=3,
+        with_box_refine=True,
+        as_two_stage=False,
+        backbone=dict(
+            type='ResNet',
+            depth=18,
+            base_channels=16,
+            num_stages=4,
+            out_indices=(0, 1, 2),  # strides 4, 8, 16: 16x16, 8x8, 4x4 maps of a 64x64 frame
+            frozen_stages=-1,
+            norm_cfg=dict(type='BN', requires_grad=True),
+            norm_eval=False,
+            style='pytorch',
+        ),
+        neck=dict(
+            type='ChannelMapper',
+            in_channels=[16, 32, 64],
+            kernel_size=1,
+            out_channels=dims,
+            act_cfg=None,
+            norm_cfg=dict(type='GN', num_groups=8),
+            num_outs=3,
+        ),
+        encoder=dict(
+            num_layers=2,
+            layer_cfg=dict(
+                self_attn_cfg=dict(embed_dims=dims, num_levels=3, num_heads=4, batch_first=True),
+                ffn_cfg=dict(embed_dims=dims, feedforward_channels=2 * dims, ffn_drop=0.0),
+            ),
+        ),
+        decoder=dict(
+            num_layers=4,
+            return_intermediate=True,
+            layer_cfg=dict(
+                self_attn_cfg=dict(embed_dims=dims, num_heads=4, dropout=0.0, batch_first=True),
+                cross_attn_cfg=dict(embed_dims=dims, num_levels=3, num_heads=4, batch_first=True),
+                ffn_cfg=dict(embed_dims=dims, feedforward_channels=2 * dims, ffn_drop=0.0),
+            ),
+            post_norm_cfg=None,
+        ),
+        positional_encoding=dict(num_feats=dims // 2, normalize=True, offset=-0.5),
+        bbox_head=dict(
+            type='DeformableDETRHead',
+            num_classes=len(classes),
+            embed_dims=dims,
+            sync_cls_avg_factor=True,
+            loss_cls=dict(
+                type='FocalLoss', use_sigmoid=True, gamma=2.0, alpha=0.25, loss_weight=2.0
+            ),
+            loss_bbox=dict(type='L1Loss', loss_weight=5.0),
+            loss_iou=dict(type='GIoULoss', loss_weight=2.0),
+        ),
+        train_cfg=dict(
+            assigner=dict(
+                type='HungarianAssigner',
+                match_costs=[
+                    dict(type='FocalLossCost', weight=2.0),
+                    dict(type='BBoxL1Cost', weight=5.0, box_format='xywh'),
+                    dict(type='IoUCost', iou_mode='giou', weight=2.0),
+                ],
+            )
+        ),
+        test_cfg=dict(max_per_img=20),
+    ),
+)
+
+dataset_type = 'ImagenetVIDDataset'
+data_root = 'data/demo/imagenet_vid'
+metainfo = dict(classes=classes)
+
+# no flip: a mirrored digit is another glyph; frames are already 64x64, the resize only
+# records the scale factor that the head's rescaling to the original frame needs
+load_frames = dict(
+    type='TransformBroadcaster',
+    share_random_params=True,
+    transforms=[
+        dict(type='LoadImageFromFile'),
+        dict(type='LoadTrackAnnotations'),
+        dict(type='Resize', scale=(64, 64), keep_ratio=True),
+    ],
+)
+train_pipeline = [
+    dict(
+        type='UniformRefFrameSample',
+        num_ref_imgs=num_ref_frames,
+        frame_range=2,
+        filter_key_img=True,
+    ),
+    load_frames,
+    dict(type='PackTrackInputs'),
+]
+test_pipeline = [
+    dict(type='NeighbourRefFrameSample', num_ref_imgs=num_ref_frames, frame_range=2),
+    load_frames,
+    dict(type='PackTrackInputs'),
+]
+
+train_dataloader = dict(
+    batch_size=4,
+    num_workers=0,
+    sampler=dict(type='TrackImgSampler'),  # every frame a key frame once an epoch, shuffled
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        metainfo=metainfo,
+        ann_file='annotations/imagenet_vid_train.json',
+        data_prefix=dict(img_path='Data/VID'),
+        pipeline=train_pipeline,
+    ),
+)
+val_dataloader = dict(
+    batch_size=4,
+    num_workers=0,
+    drop_last=False,
+    sampler=dict(type='TrackImgSampler'),  # every frame once, in order
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        metainfo=metainfo,
+        ann_file='annotations/imagenet_vid_val.json',
+        data_prefix=dict(img_path='Data/VID'),
+        test_mode=True,
+        pipeline=test_pipeline,
+    ),
+)
+test_dataloader = val_dataloader
+
+# COCO bbox AP (bbox_mAP_50 is ImageNet VID's AP50) with pycocotools, per key frame
+val_evaluator = dict(
+    type='CocoVideoMetric',
+    metric='bbox',
+    ann_file=f'{data_root}/annotations/imagenet_vid_val.json',
+)
+test_evaluator = val_evaluator
+
+max_epochs = 8
+train_cfg = dict(
+    type='EpochBasedTrainLoop', max_epochs=max_epochs, val_begin=max_epochs, val_interval=1
+)
+val_cfg = dict(type='ValLoop')
+test_cfg = dict(type='TestLoop')
+
+optim_wrapper = dict(
+    type='OptimWrapper',
+    optimizer=dict(type='AdamW', lr=1e-3, weight_decay=1e-4),
+    clip_grad=dict(max_norm=0.1, norm_type=2),
+    paramwise_cfg=dict(
+        custom_keys=dict(
+            sampling_offsets=dict(lr_mult=0.1),
+            reference_points=dict(lr_mult=0.1),
+        )
+    ),
+)
+param_scheduler = [
+    dict(
+        type='LinearLR', start_factor=0.1, by_epoch=True, begin=0, end=1, convert_to_iter_based=True
+    ),
+    dict(type='MultiStepLR', by_epoch=True, milestones=[max_epochs - 1], gamma=0.1),
+]
+
+# one intra-op thread: the CPU is shared (see dlm_core's TorchThreadsHook)
+custom_hooks = [dict(type='dlm.TorchThreadsHook', num_threads=1)]
+default_hooks = dict(
+    logger=dict(interval=20),
+    checkpoint=dict(interval=max_epochs, max_keep_ckpts=1),
+)

@@ -1,0 +1,185 @@
+# Spatio-temporal action detection on AVA v2.2 (the paper's spatio-temporal detection
+# task): mmdet's FastRCNN with mmaction2's VisionTransformer (ViT-B/16, VideoMAE geometry,
+# 16 frames every 4, feature map out) and AVARoIHead, as mmaction2's VideoMAE AVA config
+# builds it (configs/detection/videomae/vit-base-p16_videomae-k400-pre_...). Data as
+# mmaction2's tools/data/ava prepare it:
+#   data/ava/rawframes/<video_id>/img_%05d.jpg (30 fps),
+#   data/ava/annotations/ava_{train,val}_v2.2.csv, ..._excluded_timestamps_v2.2.csv,
+#   ava_action_list_v2.2_for_activitynet_2019.pbtxt, ava_dense_proposals_*.FAIR.recall_93.9.pkl
+_base_ = ['../../_base_/default_runtime.py']
+
+default_scope = 'tasks_detection'
+custom_imports = dict(imports=['tasks_detection'], allow_failed_imports=False)
+
+url = (
+    'https://download.openmmlab.com/mmaction/v1.0/recognition/videomae/'
+    'vit-base-p16_videomae-k400-pre_16x4x1_kinetics-400_20221013-860a3cd3.pth'
+)
+num_classes = 81
+clip_len, frame_interval = 16, 4
+
+model = dict(
+    type='FastRCNN',
+    _scope_='mmdet',
+    init_cfg=dict(type='Pretrained', checkpoint=url),
+    backbone=dict(
+        type='mmaction.VisionTransformer',
+        img_size=224,
+        patch_size=16,
+        embed_dims=768,
+        depth=12,
+        num_heads=12,
+        mlp_ratio=4,
+        qkv_bias=True,
+        num_frames=clip_len,
+        norm_cfg=dict(type='LN', eps=1e-6),
+        drop_path_rate=0.2,
+        use_mean_pooling=False,
+        return_feat_map=True,
+    ),
+    roi_head=dict(
+        type='AVARoIHead',
+        bbox_roi_extractor=dict(
+            type='SingleRoIExtractor3D',
+            roi_layer_type='RoIAlign',
+            output_size=8,
+            with_temporal_pool=True,
+        ),
+        bbox_head=dict(
+            type='BBoxHeadAVA',
+            background_class=True,
+            in_channels=768,
+            num_classes=num_classes,
+            multilabel=True,
+            dropout_ratio=0.5,
+        ),
+    ),
+    data_preprocessor=dict(
+        type='ActionDataPreprocessor',
+        _scope_='mmaction',
+        mean=[123.675, 116.28, 103.53],
+        std=[58.395, 57.12, 57.375],
+        format_shape='NCTHW',
+    ),
+    train_cfg=dict(
+        rcnn=dict(
+            assigner=dict(
+                type='MaxIoUAssignerAVA', pos_iou_thr=0.9, neg_iou_thr=0.9, min_pos_iou=0.9
+            ),
+            sampler=dict(
+                type='RandomSampler',
+                num=32,
+                pos_fraction=1,
+                neg_pos_ub=-1,
+                add_gt_as_proposals=True,
+            ),
+            pos_weight=1.0,
+        )
+    ),
+    test_cfg=dict(rcnn=None),
+)
+
+data_root = 'data/ava/rawframes'
+anno_root = 'data/ava/annotations'
+ann_file_train = f'{anno_root}/ava_train_v2.2.csv'
+ann_file_val = f'{anno_root}/ava_val_v2.2.csv'
+exclude_file_train = f'{anno_root}/ava_train_excluded_timestamps_v2.2.csv'
+exclude_file_val = f'{anno_root}/ava_val_excluded_timestamps_v2.2.csv'
+label_file = f'{anno_root}/ava_action_list_v2.2_for_activitynet_2019.pbtxt'
+proposal_file_train = f'{anno_root}/ava_dense_proposals_train.FAIR.recall_93.9.pkl'
+proposal_file_val = f'{anno_root}/ava_dense_proposals_val.FAIR.recall_93.9.pkl'
+meta_keys = ('img_shape', 'img_key', 'video_id', 'timestamp', 'fps', 'frame_interval')
+
+train_pipeline = [
+    dict(type='mmaction.SampleAVAFrames', clip_len=clip_len, frame_interval=frame_interval),
+    dict(type='mmaction.RawFrameDecode'),
+    dict(type='mmaction.RandomRescale', scale_range=(256, 320)),
+    dict(type='mmaction.RandomCrop', size=256),
+    dict(type='mmaction.Flip', flip_ratio=0.5),
+    dict(type='mmaction.FormatShape', input_format='NCTHW', collapse=True),
+    dict(type='mmaction.PackActionInputs', meta_keys=meta_keys),
+]
+val_pipeline = [
+    dict(
+        type='mmaction.SampleAVAFrames',
+        clip_len=clip_len,
+        frame_interval=frame_interval,
+        test_mode=True,
+    ),
+    dict(type='mmaction.RawFrameDecode'),
+    dict(type='mmaction.Resize', scale=(-1, 256)),
+    dict(type='mmaction.FormatShape', input_format='NCTHW', collapse=True),
+    dict(type='mmaction.PackActionInputs', meta_keys=meta_keys),
+]
+dataset = dict(
+    type='ValidatedAVADataset',
+    label_file=label_file,
+    num_classes=num_classes,
+    data_prefix=dict(img=data_root),
+)
+train_dataloader = dict(
+    batch_size=8,
+    num_workers=8,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    dataset=dict(
+        dataset,
+        ann_file=ann_file_train,
+        exclude_file=exclude_file_train,
+        proposal_file=proposal_file_train,
+        pipeline=train_pipeline,
+    ),
+)
+val_dataloader = dict(
+    batch_size=1,
+    num_workers=8,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        dataset,
+        ann_file=ann_file_val,
+        exclude_file=exclude_file_val,
+        proposal_file=proposal_file_val,
+        pipeline=val_pipeline,
+        test_mode=True,
+    ),
+)
+test_dataloader = val_dataloader
+
+val_evaluator = dict(
+    type='AVAFrameMAP',
+    ann_file=ann_file_val,
+    label_file=label_file,
+    exclude_file=exclude_file_val,
+    num_classes=num_classes,
+)
+test_evaluator = val_evaluator
+
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=20, val_begin=1, val_interval=1)
+val_cfg = dict(type='ValLoop')
+test_cfg = dict(type='TestLoop')
+
+param_scheduler = [
+    dict(
+        type='LinearLR', start_factor=0.1, by_epoch=True, begin=0, end=5, convert_to_iter_based=True
+    ),
+    dict(
+        type='CosineAnnealingLR',
+        T_max=15,
+        eta_min=0,
+        by_epoch=True,
+        begin=5,
+        end=20,
+        convert_to_iter_based=True,
+    ),
+]
+
+optim_wrapper = dict(
+    optimizer=dict(type='AdamW', lr=1.25e-4, weight_decay=0.05),
+    constructor='mmaction.LearningRateDecayOptimizerConstructor',
+    paramwise_cfg={'decay_rate': 0.75, 'decay_type': 'layer_wise', 'num_layers': 12},
+    clip_grad=dict(max_norm=40, norm_type=2),
+)
+
+default_hooks = dict(checkpoint=dict(max_keep_ckpts=2, save_best='mAP/overall', rule='greater'))
+auto_scale_lr = dict(enable=False, base_batch_size=64)

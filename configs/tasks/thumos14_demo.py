@@ -1,0 +1,103 @@
+# Single-task training of the temporal action detector on the demo THUMOS14 set (CPU,
+# minutes): an ActionFormer-style detector over the demo's snippet features, trained end to
+# end. Its checkpoint is the frozen temporal-detection model of the DLM runs.
+#   python -m tasks_detection.demo.thumos14 --root data/demo
+#   python tools/train.py configs/tasks/thumos14_demo.py
+#   python tools/test.py configs/tasks/thumos14_demo.py work_dirs/thumos14_demo/epoch_N.pth
+_base_ = ['../_base_/default_runtime.py']
+
+default_scope = 'tasks_detection'
+custom_imports = dict(imports=['tasks_detection'], allow_failed_imports=False)
+
+data_root = 'data/demo/thumos14'
+ann_file = f'{data_root}/annotations/thumos14.json'
+num_classes = 8
+feat_channels = 128  # the demo's GridMotionExtractor
+feat_stride, num_frames = 2, 4  # frames between snippets, frames per snippet (10 fps)
+num_levels = 4
+
+model = dict(
+    type='TemporalActionDetector',
+    in_channels=feat_channels,
+    num_classes=num_classes,
+    embed_dims=64,
+    num_layers=4,
+    num_heads=4,
+    mlp_ratio=2,
+    dropout=0.1,
+    num_levels=num_levels,
+    regression_ranges=[(0, 4), (4, 8), (8, 16), (16, 10000)],
+    center_radius=1.5,
+    data_preprocessor=dict(type='TemporalFeaturePreprocessor', pad_multiple=2 ** (num_levels - 1)),
+    test_cfg=dict(
+        pre_nms_thresh=0.001,
+        pre_nms_topk=1000,
+        nms=dict(method='soft', sigma=0.5, min_score=0.001, max_segments=100),
+    ),
+)
+
+# A DLM run whose auxiliaries are video models also loads one frame per snippet, so that
+# they can see these untrimmed videos: add dict(type='LoadSnippetFrames', size=64) after
+# LoadSnippetFeatures and data_prefix=dict(feat=..., video=f'{data_root}/videos').
+train_pipeline = [
+    dict(type='LoadSnippetFeatures'),
+    dict(type='RandomTruncateFeatures', max_seq_len=128, trunc_thresh=0.5, crop_ratio=(0.9, 1.0)),
+    dict(type='PackTemporalDetectionInputs'),
+]
+test_pipeline = [dict(type='LoadSnippetFeatures'), dict(type='PackTemporalDetectionInputs')]
+dataset = dict(
+    type='Thumos14Dataset',
+    ann_file=ann_file,
+    data_prefix=dict(feat=f'{data_root}/features'),
+    feat_stride=feat_stride,
+    num_frames=num_frames,
+)
+train_dataloader = dict(
+    batch_size=4,
+    num_workers=0,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    collate_fn=dict(type='pseudo_collate'),
+    dataset=dict(dataset, subset='Validation', pipeline=train_pipeline),
+)
+val_dataloader = dict(
+    batch_size=4,
+    num_workers=0,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    collate_fn=dict(type='pseudo_collate'),
+    dataset=dict(dataset, subset='Test', pipeline=test_pipeline, test_mode=True),
+)
+test_dataloader = val_dataloader
+
+val_evaluator = dict(type='TemporalDetectionMAP', ann_file=ann_file, subset='Test')
+test_evaluator = val_evaluator
+
+max_epochs = 30
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs, val_begin=10, val_interval=10)
+val_cfg = dict(type='ValLoop')
+test_cfg = dict(type='TestLoop')
+
+optim_wrapper = dict(
+    optimizer=dict(type='AdamW', lr=1e-3, weight_decay=0.05),
+    paramwise_cfg=dict(norm_decay_mult=0.0, bias_decay_mult=0.0),
+    clip_grad=dict(max_norm=1.0),
+)
+param_scheduler = [
+    dict(
+        type='LinearLR', start_factor=0.1, by_epoch=True, begin=0, end=2, convert_to_iter_based=True
+    ),
+    dict(
+        type='CosineAnnealingLR',
+        T_max=max_epochs - 2,
+        eta_min=1e-5,
+        by_epoch=True,
+        begin=2,
+        end=max_epochs,
+    ),
+]
+
+default_hooks = dict(
+    logger=dict(interval=10),
+    checkpoint=dict(interval=10, max_keep_ckpts=1, save_best='mAP', rule='greater'),
+)
+# tiny models on a small shared CPU run several times faster on one thread
+custom_hooks = [dict(type='dlm.TorchThreadsHook', num_threads=1)]
