@@ -1,6 +1,17 @@
-"""Shared fixtures: the toy task plugin is importable as ``toy_task`` from every test."""
+"""Shared test set-up: ``toy_task`` is importable from every test, and each test starts
+without an MMEngine default scope (a Runner of an earlier test leaves its scope behind as
+the process-wide current one, so plain names would resolve in that scope)."""
 
 import os
 import sys
 
+import pytest
+from mmengine.registry import DefaultScope
+
 sys.path.insert(0, os.path.dirname(__file__))
+
+
+@pytest.fixture(autouse=True)
+def no_default_scope_from_earlier_tests():
+    DefaultScope._instance_dict.clear()
+    yield

@@ -1,0 +1,238 @@
+# Single-task training of the video instance segmentation model on the demo YouTube-VIS set
+# (CPU, minutes): mmdet's Mask2FormerVideo at toy width (ResNet-18 with 16 base channels,
+# 64-wide pixel and transformer decoders, 20 queries) trained end to end from scratch. Its
+# checkpoint is the frozen VIS model of the DLM runs (plugin VideoInstanceSegmentationTask).
+#   python -m tasks_segmentation.demo.youtube_vis --root data/demo
+#   python tools/train.py configs/tasks/youtube_vis_demo.py
+#   python tools/test.py configs/tasks/youtube_vis_demo.py work_dirs/youtube_vis_demo/epoch_N.pth
+_base_ = ['../_base_/default_runtime.py']
+
+default_scope = 'tasks_segmentation'
+custom_imports = dict(imports=['tasks_segmentation'], allow_failed_imports=False)
+
+classes = ('0', '1', '2', '3', '4', '5', '6', '7', '8', '9')  # the digit; category id digit+1
+num_classes = len(classes)
+num_frames = 2  # frames per training clip (the key frame and one reference frame)
+dims = 64
+
+model = dict(
+    type='Mask2FormerVideo',
+    data_preprocessor=dict(
+        type='TrackDataPreprocessor',
+        mean=[123.675, 116.28, 103.53],
+        std=[58.395, 57.12, 57.375],
+        bgr_to_rgb=True,
+        pad_mask=True,
+        pad_size_divisor=32,
+    ),
+    backbone=dict(
+        type='ResNet',
+        depth=18,
+        base_channels=16,
+        num_stages=4,
+        out_indices=(0, 1, 2, 3),
+        frozen_stages=-1,
+        norm_cfg=dict(type='BN', requires_grad=True),
+        norm_eval=False,
+        style='pytorch',
+    ),
+    track_head=dict(
+        type='Mask2FormerTrackHead',
+        in_channels=[16, 32, 64, 128],
+        strides=[4, 8, 16, 32],
+        feat_channels=dims,
+        out_channels=dims,
+        num_classes=num_classes,
+        num_queries=20,
+        num_frames=num_frames,
+        num_transformer_feat_level=3,
+        pixel_decoder=dict(
+            type='MSDeformAttnPixelDecoder',
+            num_outs=3,
+            norm_cfg=dict(type='GN', num_groups=8),
+            act_cfg=dict(type='ReLU'),
+            encoder=dict(
+                num_layers=2,
+                layer_cfg=dict(
+                    self_attn_cfg=dict(
+                        embed_dims=dims,
+                        num_heads=4,
+                        num_levels=3,
+                        num_points=4,
+                        im2col_step=128,
+                        dropout=0.0,
+                        batch_first=True,
+                    ),
+                    ffn_cfg=dict(
+                        embed_dims=dims,
+                        feedforward_channels=4 * dims,
+                        num_fcs=2,
+                        ffn_drop=0.0,
+                        act_cfg=dict(type='ReLU', inplace=True),
+                    ),
+                ),
+            ),
+            positional_encoding=dict(num_feats=dims // 2, normalize=True),
+        ),
+        enforce_decoder_input_project=False,
+        positional_encoding=dict(
+            type='SinePositionalEncoding3D', num_feats=dims // 2, normalize=True
+        ),
+        transformer_decoder=dict(
+            return_intermediate=True,
+            num_layers=6,
+            layer_cfg=dict(
+                self_attn_cfg=dict(embed_dims=dims, num_heads=4, dropout=0.0, batch_first=True),
+                cross_attn_cfg=dict(embed_dims=dims, num_heads=4, dropout=0.0, batch_first=True),
+                ffn_cfg=dict(
+                    embed_dims=dims,
+                    feedforward_channels=4 * dims,
+                    num_fcs=2,
+                    ffn_drop=0.0,
+                    act_cfg=dict(type='ReLU', inplace=True),
+                ),
+            ),
+            init_cfg=None,
+        ),
+        loss_cls=dict(
+            type='CrossEntropyLoss',
+            use_sigmoid=False,
+            loss_weight=2.0,
+            reduction='mean',
+            class_weight=[1.0] * num_classes + [0.1],
+        ),
+        loss_mask=dict(
+            type='CrossEntropyLoss', use_sigmoid=True, reduction='mean', loss_weight=5.0
+        ),
+        loss_dice=dict(
+            type='DiceLoss',
+            use_sigmoid=True,
+            activate=True,
+            reduction='mean',
+            naive_dice=True,
+            eps=1.0,
+            loss_weight=5.0,
+        ),
+        train_cfg=dict(
+            num_points=1024,  # a 96x96 frame has 9,216 pixels (mmdet's 12,544 is for 360p)
+            oversample_ratio=3.0,
+            importance_sample_ratio=0.75,
+            assigner=dict(
+                type='HungarianAssigner',
+                match_costs=[
+                    dict(type='ClassificationCost', weight=2.0),
+                    dict(type='CrossEntropyLossCost', weight=5.0, use_sigmoid=True),
+                    dict(type='DiceCost', weight=5.0, pred_act=True, eps=1.0),
+                ],
+            ),
+            sampler=dict(type='MaskPseudoSampler'),
+        ),
+    ),
+)
+
+dataset_type = 'YouTubeVISJsonDataset'
+data_root = 'data/demo/youtube_vis'
+metainfo = dict(classes=classes)
+
+# no flip: a mirrored digit is another glyph; frames are already 96x96
+train_pipeline = [
+    dict(
+        type='UniformRefFrameSample',
+        num_ref_imgs=num_frames - 1,
+        frame_range=3,
+        filter_key_img=True,
+    ),
+    dict(
+        type='TransformBroadcaster',
+        share_random_params=True,
+        transforms=[
+            dict(type='LoadImageFromFile'),
+            dict(type='LoadTrackAnnotations', with_mask=True),
+        ],
+    ),
+    dict(type='PackTrackInputs'),
+]
+test_pipeline = [
+    dict(
+        type='TransformBroadcaster',
+        transforms=[
+            dict(type='LoadImageFromFile'),
+            dict(type='LoadTrackAnnotations', with_mask=True),
+        ],
+    ),
+    dict(type='PackTrackInputs'),
+]
+
+train_dataloader = dict(
+    batch_size=4,
+    num_workers=0,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    batch_sampler=dict(type='TrackAspectRatioBatchSampler'),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        metainfo=metainfo,
+        ann_file='train.json',
+        data_prefix=dict(img_path='train/JPEGImages'),
+        pipeline=train_pipeline,
+    ),
+)
+val_dataloader = dict(
+    batch_size=1,  # Mask2FormerVideo predicts one whole video at a time
+    num_workers=0,
+    drop_last=False,
+    sampler=dict(type='DefaultSampler', shuffle=False, round_up=False),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        metainfo=metainfo,
+        ann_file='valid.json',
+        data_prefix=dict(img_path='valid/JPEGImages'),
+        test_mode=True,
+        pipeline=test_pipeline,
+    ),
+)
+test_dataloader = val_dataloader
+
+# video AP, AP50, AP75 (IoU summed over the frames of a track), mmdet's YouTube-VIS evaluator
+val_evaluator = dict(type='RepeatableYouTubeVISMetric', metric='youtube_vis_ap')
+test_evaluator = val_evaluator
+
+max_epochs = 12
+train_cfg = dict(
+    type='EpochBasedTrainLoop', max_epochs=max_epochs, val_begin=max_epochs, val_interval=1
+)
+val_cfg = dict(type='ValLoop')
+test_cfg = dict(type='TestLoop')
+
+optim_wrapper = dict(
+    type='OptimWrapper',
+    optimizer=dict(type='AdamW', lr=1e-3, betas=(0.9, 0.999), weight_decay=0.05, eps=1e-8),
+    paramwise_cfg=dict(
+        custom_keys=dict(
+            query_embed=dict(decay_mult=0.0),
+            query_feat=dict(decay_mult=0.0),
+            level_embed=dict(decay_mult=0.0),
+        ),
+        norm_decay_mult=0.0,
+    ),
+    clip_grad=dict(max_norm=1.0, norm_type=2),
+)
+param_scheduler = [
+    dict(
+        type='LinearLR', start_factor=0.1, by_epoch=True, begin=0, end=1, convert_to_iter_based=True
+    ),
+    dict(
+        type='CosineAnnealingLR',
+        T_max=max_epochs - 1,
+        eta_min=1e-5,
+        by_epoch=True,
+        begin=1,
+        end=max_epochs,
+    ),
+]
+
+default_hooks = dict(
+    logger=dict(interval=10),
+    checkpoint=dict(interval=max_epochs, max_keep_ckpts=1),
+)

@@ -1,0 +1,1 @@
+"""Datasets of tasks_segmentation (each module registers its own classes)."""

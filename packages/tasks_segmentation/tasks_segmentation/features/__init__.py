@@ -1,0 +1,1 @@
+"""Feature extractors of tasks_segmentation (each module registers its own classes)."""

@@ -1,0 +1,1 @@
+"""Hooks of tasks_segmentation (each module registers its own classes)."""

@@ -1,0 +1,1 @@
+"""Models of tasks_segmentation (each module registers its own classes)."""

@@ -1,0 +1,1 @@
+"""Task plugins of tasks_segmentation (each module registers its own plugin)."""

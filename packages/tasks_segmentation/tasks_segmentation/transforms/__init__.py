@@ -1,0 +1,1 @@
+"""Data transforms of tasks_segmentation (each module registers its own classes)."""
