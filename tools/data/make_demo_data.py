@@ -64,8 +64,10 @@ def main(argv=None) -> None:
         start = time.time()
         status = write_set(name, args.root, args.seed, args.force)
         folder = osp.join(args.root, name)
-        print(f'{name:>13}: {status} {folder} ({folder_size(folder) / 1e6:.1f} MB, '
-              f'{time.time() - start:.1f} s)')
+        print(
+            f'{name:>13}: {status} {folder} ({folder_size(folder) / 1e6:.1f} MB, '
+            f'{time.time() - start:.1f} s)'
+        )
 
 
 if __name__ == '__main__':
