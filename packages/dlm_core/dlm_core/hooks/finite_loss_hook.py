@@ -25,7 +25,7 @@ class FiniteLossHook(Hook):
         for key, value in (outputs or {}).items():
             if 'loss' not in key:
                 continue
-            number = float(value)
+            number = float(value.detach() if hasattr(value, 'detach') else value)
             if not math.isfinite(number):
                 last = osp.join(runner.work_dir, 'last_checkpoint')
                 resume = 'none was written yet'
