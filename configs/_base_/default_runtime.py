@@ -20,6 +20,14 @@ env_cfg = dict(
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
     dist_cfg=dict(backend='nccl'),
 )
+# The text log (with ETA) goes to <work_dir>/<time>/<time>.log; the backends below get the
+# same scalars (loss, lr, metrics) under <work_dir>/<time>/vis_data/: LocalVisBackend as
+# scalars.json. TensorBoard (tensorboard is in requirements/stack.txt) is one switch away:
+#   python tools/train.py CONFIG --tensorboard
+# or, for every run, append dict(type='TensorboardVisBackend') to the list below, or in one
+# config: visualizer = dict(vis_backends=[dict(type='LocalVisBackend'),
+#                                         dict(type='TensorboardVisBackend')])
+# then: tensorboard --logdir work_dirs
 log_processor = dict(type='LogProcessor', window_size=20, by_epoch=True)
 vis_backends = [dict(type='LocalVisBackend')]
 visualizer = dict(type='Visualizer', vis_backends=vis_backends)

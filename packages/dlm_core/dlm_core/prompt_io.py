@@ -9,11 +9,13 @@ atomically and read with ``weights_only=True``.
 from __future__ import annotations
 
 import io
+import os.path as osp
 
 import torch
 
 from .atomic_backend import atomic_write
 from .compat.safe_checkpoint import load_checkpoint_file
+from .errors import CheckpointError, MissingCheckpointError
 
 PROMPT_FILE_FORMAT = 'dlm-prompts-v1'
 _REQUIRED = ('format', 'prompts', 'prompt_layer', 'meta', 'trained')
@@ -49,16 +51,22 @@ def save_prompt_file(
 
 def load_prompt_file(path: str) -> dict:
     """Read and check a prompt file; errors name the file and the missing field."""
+    if not osp.isfile(path):
+        raise MissingCheckpointError(
+            f'prompt file {path} does not exist; a DLM training run writes prompts_latest.pth '
+            'into its work dir (python tools/train.py DLM_CONFIG), and '
+            'python tools/export_prompts.py CONFIG CHECKPOINT --out FILE writes one'
+        )
     payload = load_checkpoint_file(path)
     if not isinstance(payload, dict) or payload.get('format') != PROMPT_FILE_FORMAT:
-        raise ValueError(
+        raise CheckpointError(
             f'{path} is not a prompt file (expected a dict with format={PROMPT_FILE_FORMAT!r}, '
             'as written by tools/export_prompts.py or PromptCheckpointHook)'
         )
     missing = [key for key in _REQUIRED if key not in payload]
     if missing:
-        raise ValueError(f'prompt file {path} lacks the field(s) {missing}')
+        raise CheckpointError(f'prompt file {path} lacks the field(s) {missing}')
     prompts = payload['prompts']
     if not isinstance(prompts, torch.Tensor) or prompts.dim() != 2:
-        raise ValueError(f'prompt file {path}: field "prompts" must be a (M, D) tensor')
+        raise CheckpointError(f'prompt file {path}: field "prompts" must be a (M, D) tensor')
     return payload

@@ -13,6 +13,8 @@ from __future__ import annotations
 from mmengine import registry as mmengine_registry
 from mmengine.registry import Registry
 
+from .errors import UnknownTypeError
+
 SCOPE = 'dlm'
 
 
@@ -137,10 +139,12 @@ def build_from(registry: Registry, cfg: dict, **kwargs):
                 registry, target = matches[0]
             elif len(matches) > 1:
                 scopes = ', '.join(f'{r.scope}.{name}' for r, _ in matches)
-                raise KeyError(f'{registry.name} type {name!r} is ambiguous; write one of {scopes}')
+                raise UnknownTypeError(
+                    f'{registry.name} type {name!r} is ambiguous; write one of {scopes}'
+                )
         if target is None:
             known = ', '.join(registered_names(registry)) or '(none)'
-            raise KeyError(
+            raise UnknownTypeError(
                 f'{registry.name} type {type_name!r} is not registered. Registered: {known}. '
                 "A task package's plugins are reached as '<package>.<Name>', e.g. "
                 "'tasks_recognition.ActionRecognitionTask', or after custom_imports."

@@ -9,6 +9,7 @@ import torch
 import torch.distributed as torch_dist
 from mmengine.config import Config, DictAction
 
+from .errors import MissingFileError
 from .registry import SCOPE
 
 __all__ = ['DictAction', 'add_common_arguments', 'load_run_config']
@@ -44,11 +45,12 @@ def load_run_config(
 ) -> Config:
     """Read ``config``, apply overrides and fill what a Runner needs."""
     if not osp.isfile(config):
-        raise FileNotFoundError(f'config file not found: {config}')
+        raise MissingFileError(f'config file not found: {config}')
     cfg = Config.fromfile(config)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
     cfg.setdefault('default_scope', SCOPE)
+    _add_tap_cache_hook(cfg)
     cfg.launcher = launcher
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = '0'
@@ -59,6 +61,17 @@ def load_run_config(
     elif cfg.get('work_dir') is None:
         cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(config))[0])
     return cfg
+
+
+def _add_tap_cache_hook(cfg: Config) -> None:
+    """A model with a tap cache needs the hook that attaches it to the run."""
+    model = cfg.get('model')
+    if not (isinstance(model, dict) and model.get('tap_cache')):
+        return
+    hooks = list(cfg.get('custom_hooks') or [])
+    names = [getattr(h.get('type'), '__name__', str(h.get('type'))) for h in hooks]
+    if not any(name.rpartition('.')[2] == 'TapCacheHook' for name in names):
+        cfg.custom_hooks = [*hooks, dict(type='dlm.TapCacheHook')]
 
 
 def _prepare_cpu_distributed(cfg: Config) -> None:

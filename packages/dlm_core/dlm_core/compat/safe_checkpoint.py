@@ -23,6 +23,8 @@ import numpy as np
 import torch
 from mmengine.logging import HistoryBuffer, MessageHub
 
+from ..errors import CheckpointError, MissingCheckpointError
+
 
 def _reduce_history_buffer(buffer: HistoryBuffer):
     log_history, count_history = buffer.data
@@ -61,9 +63,9 @@ def load_checkpoint_file(path: str, map_location='cpu') -> dict:
     try:
         return torch.load(path, map_location=map_location, weights_only=True)
     except FileNotFoundError:
-        raise FileNotFoundError(f'checkpoint file not found: {path}') from None
+        raise MissingCheckpointError(f'checkpoint file not found: {path}') from None
     except Exception as err:  # unpickling errors come in several types
-        raise RuntimeError(
+        raise CheckpointError(
             f'cannot load checkpoint {path} with weights_only=True: {err}. Only tensors, plain '
             'containers and allow-listed MMEngine classes are accepted.'
         ) from err

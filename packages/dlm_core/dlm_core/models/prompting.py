@@ -7,7 +7,22 @@ from typing import Any
 
 import torch
 
+from ..errors import ConfigError
 from ..tasks import TaskPlugin
+
+
+def lower_state(plugin: TaskPlugin, inputs: Any, prompt_layer: int) -> Any:
+    """The state entering ``prompt_layer``: the stem and the layers below it, frozen and
+    unprompted, under ``no_grad`` (no backward pass ever reaches them)."""
+    with torch.no_grad():
+        return plugin.run_layers(plugin.embed(inputs), 0, prompt_layer)
+
+
+def upper_state(
+    plugin: TaskPlugin, state: Any, prompt_layer: int, prompts: torch.Tensor | None
+) -> Any:
+    """The layers from ``prompt_layer`` on, with ``prompts`` (or none) joining there."""
+    return plugin.run_layers(state, prompt_layer, plugin.num_layers, prompts)
 
 
 def encode_with_prompts(
@@ -18,20 +33,18 @@ def encode_with_prompts(
 ) -> Any:
     """Run ``plugin``'s encoder with prompts joining before ``prompt_layer``.
 
-    Layers below ``prompt_layer`` are frozen and see no prompt, so they run under
-    ``no_grad``: no backward pass ever reaches them. ``make_prompts(batch_size)`` gives
-    ``(B, M, D)`` prompts, or ``None`` for the plain model.
+    ``make_prompts(batch_size)`` gives ``(B, M, D)`` prompts, or ``None`` for the plain
+    model; it is called after the lower layers ran.
     """
-    with torch.no_grad():
-        state = plugin.run_layers(plugin.embed(inputs), 0, prompt_layer)
+    state = lower_state(plugin, inputs, prompt_layer)
     prompts = make_prompts(plugin.tokens(state).shape[0])
-    return plugin.run_layers(state, prompt_layer, plugin.num_layers, prompts)
+    return upper_state(plugin, state, prompt_layer, prompts)
 
 
 def check_prompt_width(prompts: torch.Tensor, plugin: TaskPlugin, origin: str) -> None:
     """Prompts must have the primary encoder's width."""
     if prompts.shape[-1] != plugin.embed_dim:
-        raise ValueError(
+        raise ConfigError(
             f'{origin} gives prompts of width {prompts.shape[-1]}, but '
             f'{type(plugin).__name__} has token width {plugin.embed_dim}'
         )

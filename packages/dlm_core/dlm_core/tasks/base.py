@@ -27,6 +27,7 @@ from torch import nn
 
 from ..checkpoint_paths import find_checkpoint
 from ..compat.safe_checkpoint import load_checkpoint_file
+from ..errors import CheckpointError, MissingCheckpointError
 
 #: Keys of a shared sample (all optional; a view names the one it needs).
 SAMPLE_KEYS = {
@@ -145,7 +146,7 @@ class TaskPlugin(BaseModule):
         path = find_checkpoint(self.checkpoint)
         if path is None:
             hint = f'; produce it with: {self.checkpoint_hint}' if self.checkpoint_hint else ''
-            raise FileNotFoundError(
+            raise MissingCheckpointError(
                 f'{type(self).__name__}: checkpoint {self.checkpoint} does not exist{hint}'
             )
         return path
@@ -164,7 +165,7 @@ class TaskPlugin(BaseModule):
         if result.unexpected_keys:
             problems.append(f'unexpected keys {_shorten(result.unexpected_keys)}')
         if problems:
-            raise RuntimeError(
+            raise CheckpointError(
                 f"checkpoint {path} does not match {type(self).__name__}'s model "
                 f'({type(self.task_model).__name__}): ' + '; '.join(problems)
             )

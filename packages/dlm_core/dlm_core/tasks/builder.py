@@ -6,6 +6,7 @@ import os.path as osp
 
 from mmengine.config import Config
 
+from ..errors import ConfigError, MissingFileError
 from ..registry import TASKS, build_from
 
 
@@ -23,10 +24,10 @@ def resolve_task_config(cfg: dict) -> dict:
     if path is None:
         return cfg
     if not osp.isfile(path):
-        raise FileNotFoundError(f'{cfg.get("type")}: task_config {path} does not exist')
+        raise MissingFileError(f'{cfg.get("type")}: task_config {path} does not exist')
     task = Config.fromfile(path)
     if 'model' not in task:
-        raise KeyError(f'task_config {path} defines no "model"')
+        raise ConfigError(f'task_config {path} defines no "model"')
     name = osp.splitext(osp.basename(path))[0]
     cfg.setdefault('model', task.model)
     cfg.setdefault('checkpoint', task.get('work_dir') or osp.join('work_dirs', name))

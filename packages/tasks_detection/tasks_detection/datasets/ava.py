@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from mmaction.datasets import AVADataset, AVAKineticsDataset
 
+from dlm_core.errors import ConfigError
+
 from ..registry import DATASETS
 from .ava_annotations import check_ava_annotations, read_label_ids
 
@@ -14,7 +16,7 @@ from .ava_annotations import check_ava_annotations, read_label_ids
 def _check(dataset, time_span) -> None:
     label_file = dataset.label_file
     if label_file is None:
-        raise ValueError(f'{type(dataset).__name__} needs label_file to check {dataset.ann_file}')
+        raise ConfigError(f'{type(dataset).__name__} needs label_file to check {dataset.ann_file}')
     frame_root = dataset.data_prefix.get('img') if dataset.check_frames else None
     check_ava_annotations(
         dataset.ann_file, read_label_ids(label_file), time_span, frame_root, dataset._FPS

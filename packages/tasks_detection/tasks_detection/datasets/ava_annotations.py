@@ -12,10 +12,12 @@ import os
 import os.path as osp
 from collections.abc import Callable
 
+from dlm_core.errors import DataError
+
 COLUMNS = 'video_id,timestamp,x1,y1,x2,y2,action_id,person_id'
 
 
-class AVAAnnotationError(ValueError):
+class AVAAnnotationError(DataError):
     """A malformed row of an AVA annotation file."""
 
 

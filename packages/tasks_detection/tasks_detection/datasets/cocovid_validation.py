@@ -12,6 +12,8 @@ import os.path as osp
 from collections.abc import Sequence
 from numbers import Real
 
+from dlm_core.errors import DataError
+
 #: Fields every entry of a CocoVID json needs, per top-level list.
 REQUIRED_FIELDS = {
     'videos': ('id', 'name'),
@@ -23,7 +25,7 @@ REQUIRED_FIELDS = {
 BOX_TOLERANCE = 1e-3
 
 
-class CocoVIDAnnotationError(ValueError):
+class CocoVIDAnnotationError(DataError):
     """An entry of a CocoVID json that a video object detection dataset cannot use."""
 
 

@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import os.path as osp
 
+import numpy as np
 from mmengine.dataset import BaseDataset
 from mmengine.fileio import load
+
+from dlm_core.errors import DataError, MissingFileError
 
 from ..registry import DATASETS
 
 
 def _fail(ann_file: str, where: str, message: str):
-    raise ValueError(f'{ann_file}: {where}: {message}')
+    raise DataError(f'{ann_file}: {where}: {message}')
 
 
 def read_thumos14_json(ann_file: str) -> tuple[dict, list[str]]:
@@ -162,7 +165,30 @@ class Thumos14Dataset(BaseDataset):
             )
             if self.data_prefix.get('video'):
                 info['video_path'] = osp.join(self.data_prefix['video'], vid + self.video_ext)
+            self._check_files(vid, info)
             data_list.append(info)
         if not data_list:
             _fail(self.ann_file, 'database', f'no video of subset "{self.subset}"')
         return data_list
+
+    def _check_files(self, vid: str, info: dict) -> None:
+        """The feature file (when a feature folder is set) and the video (when a video
+        folder is set) of ``vid`` must be there, the features a ``(T, C)`` array: a missing
+        file otherwise stops training inside a data worker, far from its cause."""
+        where = f'database["{vid}"]'
+        if self.data_prefix.get('feat'):
+            path = info['feat_path']
+            if not osp.isfile(path):
+                raise MissingFileError(
+                    f'{self.ann_file}: {where}: its feature file {path} does not exist '
+                    f'(expected <data_prefix.feat>/<video id>{self.feat_ext}, shape (T, C))'
+                )
+            try:
+                shape = np.load(path, mmap_mode='r').shape
+            except (ValueError, OSError) as err:
+                _fail(self.ann_file, where, f'feature file {path} is not a readable .npy ({err})')
+            if len(shape) != 2:
+                _fail(self.ann_file, where, f'features {path} have shape {shape}, expected (T, C)')
+        video = info.get('video_path')
+        if video is not None and not osp.isfile(video):
+            raise MissingFileError(f'{self.ann_file}: {where}: its video {video} does not exist')

@@ -18,6 +18,8 @@ from mmengine.fileio import list_from_file
 from mmengine.logging import print_log
 from mmengine.registry import DefaultScope
 
+from dlm_core.errors import DataError, MissingFileError
+
 from ..registry import DATASETS, SCOPE
 from .video_probe import PROBE_BACKENDS, VideoProbeError, probe_video
 
@@ -25,7 +27,7 @@ CHECK_MODES = ('decode', 'exists', 'none')
 INVALID_MODES = ('error', 'skip')
 
 
-class VideoListError(ValueError):
+class VideoListError(DataError):
     """A line of a video list that cannot be used; the message names file and line."""
 
 
@@ -79,7 +81,7 @@ class ValidatedVideoDataset(VideoDataset):
     # -- parsing ----------------------------------------------------------------------
     def load_data_list(self) -> list[dict]:
         if not osp.isfile(self.ann_file):
-            raise FileNotFoundError(f'video list {self.ann_file} does not exist')
+            raise MissingFileError(f'video list {self.ann_file} does not exist')
         entries = []  # (line number, filename, label): every line parsed before any probe
         for number, line in enumerate(list_from_file(self.ann_file), start=1):
             if not line.strip():

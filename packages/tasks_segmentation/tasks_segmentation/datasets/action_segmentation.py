@@ -20,13 +20,15 @@ from collections.abc import Sequence
 import numpy as np
 from mmengine.dataset import BaseDataset
 
+from dlm_core.errors import ConfigError, DataError, MissingFileError, UnknownLabelError
+
 from ..registry import DATASETS
 
 
 def read_mapping(path: str) -> list[str]:
     """Class names in index order from ``mapping.txt`` (indices must be 0..K-1)."""
     if not osp.isfile(path):
-        raise FileNotFoundError(f'class mapping file not found: {path}')
+        raise MissingFileError(f'class mapping file not found: {path}')
     names = {}
     with open(path) as f:
         for number, line in enumerate(f, start=1):
@@ -34,22 +36,22 @@ def read_mapping(path: str) -> list[str]:
                 continue
             parts = line.split()
             if len(parts) != 2 or not parts[0].lstrip('-').isdigit():
-                raise ValueError(
+                raise DataError(
                     f'{path}: line {number} is {line.rstrip()!r}, expected "<index> <class name>"'
                 )
             index, name = int(parts[0]), parts[1]
             if index in names or name in names.values():
-                raise ValueError(f'{path}: line {number} repeats index {index} or class {name!r}')
+                raise DataError(f'{path}: line {number} repeats index {index} or class {name!r}')
             names[index] = name
     if sorted(names) != list(range(len(names))) or not names:
-        raise ValueError(f'{path}: class indices must be 0..K-1 without gaps, got {sorted(names)}')
+        raise DataError(f'{path}: class indices must be 0..K-1 without gaps, got {sorted(names)}')
     return [names[i] for i in range(len(names))]
 
 
 def read_bundle(path: str) -> list[str]:
     """Video names of a split bundle (lines ``<video>.txt`` or ``<video>``)."""
     if not osp.isfile(path):
-        raise FileNotFoundError(f'split bundle not found: {path}')
+        raise MissingFileError(f'split bundle not found: {path}')
     with open(path) as f:
         lines = [line.strip() for line in f]
     return [line[:-4] if line.endswith('.txt') else line for line in lines if line]
@@ -64,7 +66,7 @@ def read_labels(path: str, index_of: dict, mapping_path: str) -> np.ndarray:
     labels = np.empty(len(names), np.int64)
     for number, name in enumerate(names):
         if name not in index_of:
-            raise KeyError(
+            raise UnknownLabelError(
                 f'{path}: line {number + 1} has label {name!r}, which is not in '
                 f'{mapping_path} (its classes: {", ".join(index_of)})'
             )
@@ -109,7 +111,7 @@ class ActionSegmentationDataset(BaseDataset):
         **kwargs,
     ):
         if int(sample_rate) < 1:
-            raise ValueError(f'sample_rate must be a positive integer, got {sample_rate}')
+            raise ConfigError(f'sample_rate must be a positive integer, got {sample_rate}')
         self.mapping_file = mapping_file
         self.sample_rate = int(sample_rate)
         self.fps = float(fps)
@@ -143,19 +145,19 @@ class ActionSegmentationDataset(BaseDataset):
             gt_path = osp.join(gt_dir, f'{video}.txt')
             for kind, path in (('feature file', feature_path), ('ground-truth file', gt_path)):
                 if not osp.isfile(path):
-                    raise FileNotFoundError(
+                    raise MissingFileError(
                         f'{self.ann_file} names video {video!r}, but its {kind} {path} '
                         'does not exist'
                     )
             labels = read_labels(gt_path, index_of, self.mapping_file)
             shape = _npy_shape(feature_path)
             if len(shape) != 2:
-                raise ValueError(
+                raise DataError(
                     f'{feature_path}: features must be an array of shape (C, T), got shape {shape}'
                 )
             difference = shape[1] - len(labels)
             if abs(difference) > self.length_tolerance:
-                raise ValueError(
+                raise DataError(
                     f'{feature_path} has {shape[1]} frames (shape (C, T) = {shape}) but '
                     f'{gt_path} labels {len(labels)} frames; they must agree (or set '
                     f'length_tolerance >= {abs(difference)} to cut the longer one)'
@@ -176,7 +178,7 @@ class ActionSegmentationDataset(BaseDataset):
                 info['start_index'] = 0
             data_list.append(info)
         if not data_list:
-            raise ValueError(f'{self.ann_file} names no video')
+            raise DataError(f'{self.ann_file} names no video')
         return data_list
 
 
@@ -185,4 +187,4 @@ def _npy_shape(path: str) -> tuple:
     try:
         return tuple(np.load(path, mmap_mode='r').shape)
     except (ValueError, OSError) as err:
-        raise ValueError(f'{path}: not a readable .npy array ({err})') from err
+        raise DataError(f'{path}: not a readable .npy array ({err})') from err

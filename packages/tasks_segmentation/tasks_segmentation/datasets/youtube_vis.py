@@ -9,6 +9,8 @@ import mmengine.fileio as fileio
 from mmdet.datasets import YouTubeVISDataset
 from pycocotools import mask as mask_utils
 
+from dlm_core.errors import DataError
+
 from ..registry import DATASETS
 from .youtube_vis_json import check_youtube_vis, is_cocovid_layout, video_name
 
@@ -89,7 +91,7 @@ class YouTubeVISJsonDataset(YouTubeVISDataset):
         classes = list(self.metainfo['classes'])
         missing = [name for name in classes if name not in by_name]
         if missing:
-            raise ValueError(
+            raise DataError(
                 f'{self.ann_file}: "categories" has no entry named {missing}; the dataset\'s '
                 f'classes are {classes} (set metainfo=dict(classes=...) to the names in the '
                 f'json: {sorted(by_name)})'

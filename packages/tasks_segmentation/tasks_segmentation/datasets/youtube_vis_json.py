@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import json
 
+from dlm_core.errors import DataError
+
 #: One entry of ``segmentations``.
 RLE_FORM = 'null or an RLE dict {"size": [height, width], "counts": str or list of int}'
 
 
-class YouTubeVISFormatError(ValueError):
+class YouTubeVISFormatError(DataError):
     """A YouTube-VIS json that does not have the official form."""
 
 
@@ -119,6 +121,39 @@ def check_youtube_vis(data, source: str) -> None:
                     f'"segmentations" entry must be {RLE_FORM} with size {size} (the video\'s '
                     f'height and width), got {_short(rle)}',
                 )
+        for frame, box in enumerate(ann.get('bboxes') or []):
+            problem = _box_problem(box, video['width'], video['height'])
+            if problem:
+                fail(
+                    f'{where}, frame {frame}',
+                    f'"bboxes" entry {_short(box)} {problem}; expected null or [x, y, w, h] '
+                    f'in pixels with w, h > 0 inside the {video["width"]}x{video["height"]} '
+                    'frame',
+                )
+
+
+#: Tolerance of the in-frame box check, in pixels (round-off of converted boxes).
+BOX_TOLERANCE = 1e-3
+
+
+def _box_problem(box, width: int, height: int) -> str | None:
+    """Why ``box`` (one ``bboxes`` entry) is unusable, or ``None``; mmdet would otherwise
+    clip or drop such a box silently and train on a wrong target."""
+    if box is None:
+        return None
+    if (
+        not isinstance(box, list)
+        or len(box) != 4
+        or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in box)
+    ):
+        return 'is not four numbers'
+    x, y, w, h = box
+    if w <= 0 or h <= 0:
+        return 'has a non-positive width or height'
+    tol = BOX_TOLERANCE
+    if x < -tol or y < -tol or x + w > width + tol or y + h > height + tol:
+        return 'lies outside the frame'
+    return None
 
 
 def _short(value, limit: int = 80) -> str:
