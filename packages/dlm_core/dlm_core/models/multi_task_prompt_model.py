@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import torch
 from mmengine.dist import all_reduce
@@ -10,13 +10,15 @@ from mmengine.logging import print_log
 from mmengine.model import BaseModel
 from torch import nn
 
+from ..cache import TapCache
+from ..cache.fingerprint import frozen_digest
 from ..mappers import PromptMapper
 from ..prompt_io import save_prompt_file
 from ..registry import MODELS, PROMPT_MAPPERS, build_from
 from ..tasks import TaskPlugin, build_task
 from .accounting import TrainableAccountingMixin
 from .freezing import count_parameters, freeze_modules, hold_eval
-from .prompting import check_prompt_width, encode_with_prompts
+from .prompting import check_prompt_width, encode_with_prompts, lower_state, upper_state
 
 INFER_MODES = ('static', 'dynamic')
 
@@ -57,6 +59,10 @@ class MultiTaskPromptModel(TrainableAccountingMixin, BaseModel):
         train_head: also train the primary's head.
         infer_mode: ``'static'`` or ``'dynamic'``.
         ema_momentum: weight of the old average in the prompt moving average.
+        tap_cache: ``dict(enabled=True, fixed_view=False, cache_dir=None)``: store the
+            taps and the primary's state entering its prompt layer once per sample and
+            train later epochs on them (:class:`~dlm_core.cache.TapCache`; used when the
+            train pipeline is deterministic, attached by ``dlm.TapCacheHook``).
         data_preprocessor: default: the primary task model's own.
     """
 
@@ -69,6 +75,7 @@ class MultiTaskPromptModel(TrainableAccountingMixin, BaseModel):
         train_head: bool = False,
         infer_mode: str = 'static',
         ema_momentum: float = 0.99,
+        tap_cache: dict | bool | None = None,
         data_preprocessor: dict | nn.Module | None = None,
         init_cfg=None,
     ):
@@ -92,6 +99,9 @@ class MultiTaskPromptModel(TrainableAccountingMixin, BaseModel):
         self.infer_mode = infer_mode
         self.ema_momentum = float(ema_momentum)
         self.mapper: PromptMapper | None = self._build_mapper(mapper)
+        if isinstance(tap_cache, bool):
+            tap_cache = dict(enabled=tap_cache)
+        self.tap_cache = TapCache(**tap_cache) if tap_cache else None
         if self.mapper is not None:
             num, dim = self.mapper.num_output_prompts, self.mapper.primary_dim
             self.register_buffer('ema_prompts', torch.zeros(num, dim))
@@ -158,7 +168,8 @@ class MultiTaskPromptModel(TrainableAccountingMixin, BaseModel):
             f'auxiliaries {list(self.auxiliaries) or "none"}, mapper '
             f'{type(self.mapper).__name__ if self.mapper is not None else "none"}; trainable '
             f'{self.trainable_parameters:,} of {self.backbone_parameters:,} backbone parameters '
-            f'= {self.trainable_percent:.2f} %',
+            f'= {self.trainable_percent:.2f} %; tap cache '
+            f'{"configured" if self.tap_cache is not None else "not configured (model.tap_cache)"}',
             logger='current',
         )
 
@@ -196,7 +207,14 @@ class MultiTaskPromptModel(TrainableAccountingMixin, BaseModel):
             self.ema_prompts.mul_(self.ema_momentum).add_(batch_mean, alpha=1 - self.ema_momentum)
         self.ema_steps += 1
 
-    def _prompts(self, inputs, data_samples, batch_size: int, mode: str) -> torch.Tensor | None:
+    @property
+    def uses_taps(self) -> bool:
+        """Whether the prompts of training depend on the auxiliary taps."""
+        return self.mapper is not None and self.mapper.input_dependent
+
+    def _prompts(
+        self, batch_size: int, mode: str, taps: Callable[[], list[torch.Tensor]]
+    ) -> torch.Tensor | None:
         if self.mapper is None:
             return None
         if not self.mapper.input_dependent:
@@ -204,7 +222,7 @@ class MultiTaskPromptModel(TrainableAccountingMixin, BaseModel):
         elif mode == 'static':
             prompts = self.inference_prompts().unsqueeze(0).expand(batch_size, -1, -1)
         else:
-            prompts = self.mapper(self.auxiliary_taps(inputs, data_samples), batch_size)
+            prompts = self.mapper(taps(), batch_size)
             if self.training:
                 self._update_ema(prompts)
         check_prompt_width(prompts, self.primary, type(self.mapper).__name__)
@@ -216,13 +234,58 @@ class MultiTaskPromptModel(TrainableAccountingMixin, BaseModel):
             self.primary,
             inputs,
             self.prompt_layer,
-            lambda batch_size: self._prompts(inputs, data_samples, batch_size, mode),
+            lambda batch_size: self._prompts(
+                batch_size, mode, lambda: self.auxiliary_taps(inputs, data_samples)
+            ),
+        )
+
+    def frozen_lower_half(self, inputs, data_samples) -> tuple:
+        """``(state, taps)``: what the frozen models give a batch before any prompt: the
+        primary's state entering its prompt layer and the auxiliary taps (no grad)."""
+        state = lower_state(self.primary, inputs, self.prompt_layer)
+        taps = self.auxiliary_taps(inputs, data_samples) if self.uses_taps else []
+        return state, taps
+
+    def _train_encode(self, inputs, data_samples):
+        """:meth:`encode` for training; the frozen lower half comes from the tap cache
+        when this run uses one."""
+        if self.tap_cache is None or not self.training:
+            return self.encode(inputs, data_samples, 'dynamic')
+        state, taps = self.tap_cache.fetch(
+            inputs,
+            data_samples,
+            self.primary,
+            lambda: self.frozen_lower_half(inputs, data_samples),
+            device=next(self.parameters()).device,
+        )
+        batch_size = self.primary.tokens(state).shape[0]
+        prompts = self._prompts(batch_size, 'dynamic', lambda: taps)
+        return upper_state(self.primary, state, self.prompt_layer, prompts)
+
+    def attach_tap_cache(self, work_dir: str, dataset=None, dataset_cfg=None) -> bool:
+        """Let the tap cache decide whether this run uses it (see :class:`TapCache`)."""
+        if self.tap_cache is None:
+            raise RuntimeError('this model has no tap cache: configure model.tap_cache')
+        fingerprint = dict(
+            primary=dict(
+                plugin=type(self.primary).__name__,
+                weights=frozen_digest(self.primary),
+                prompt_layer=self.prompt_layer,
+            )
+        )
+        if self.uses_taps:
+            for name, aux in self.auxiliaries.items():
+                fingerprint[f'auxiliary {name}'] = dict(
+                    plugin=type(aux).__name__, weights=frozen_digest(aux), tap_layer=aux.tap_layer
+                )
+        return self.tap_cache.attach(
+            work_dir, fingerprint, dataset, dataset_cfg, data_preprocessor=self.data_preprocessor
         )
 
     # -- MMEngine ---------------------------------------------------------------------
     def forward(self, inputs, data_samples=None, mode: str = 'tensor'):
         if mode == 'loss':
-            return self.primary.loss(self.encode(inputs, data_samples, 'dynamic'), data_samples)
+            return self.primary.loss(self._train_encode(inputs, data_samples), data_samples)
         if mode == 'predict':
             state = self.encode(inputs, data_samples, self.infer_mode)
             return self.primary.predict(state, data_samples)
