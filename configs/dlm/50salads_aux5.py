@@ -6,7 +6,7 @@
 # (Mask2Former decoder queries), each run on its own view of a clip of the 50Salads video.
 #   python tools/train.py configs/dlm/50salads_aux5.py    (after the single-task runs)
 #   python tools/demo.py configs/dlm/50salads_aux5.py     (trains what is missing, then this)
-_base_ = ['../tasks/50salads_demo.py']
+_base_ = ['../tasks/50salads_demo.py', '_base_/demo_auxiliaries.py']
 
 model = dict(
     _delete_=True,
@@ -15,33 +15,8 @@ model = dict(
         type='tasks_segmentation.ActionSegmentationTask',
         task_config='configs/tasks/50salads_demo.py',
     ),
-    auxiliaries=dict(
-        ssv2=dict(
-            type='tasks_recognition.ActionRecognitionTask',
-            task_config='configs/tasks/ssv2_demo.py',
-        ),
-        ava=dict(
-            type='tasks_detection.SpatioTemporalDetectionTask',
-            task_config='configs/tasks/ava_demo.py',
-        ),
-        thumos14=dict(
-            type='tasks_detection.TemporalDetectionTask',
-            task_config='configs/tasks/thumos14_demo.py',
-            # the extractor that made the THUMOS14 demo features, run on the 50Salads clip
-            feature_extractor=dict(
-                type='GridMotionExtractor', snippet_len=4, stride=2, out_channels=128
-            ),
-        ),
-        imagenet_vid=dict(
-            type='tasks_detection.VideoObjectDetectionTask',
-            task_config='configs/tasks/imagenet_vid_demo.py',
-        ),
-        youtube_vis=dict(
-            type='tasks_segmentation.VideoInstanceSegmentationTask',
-            task_config='configs/tasks/youtube_vis_demo.py',
-        ),
-    ),
-    mapper=dict(type='DoubleLayerMapper', num_prompts=8, reduction=16, adapter_reduction=16),
+    auxiliaries={k: v for k, v in _base_.demo_auxiliaries.items() if k != '50salads'},
+    mapper=_base_.dlm_mapper,
     train_head=False,
     infer_mode='static',
 )
@@ -55,13 +30,11 @@ val_dataloader = dict(
 )
 test_dataloader = val_dataloader
 
+# 20 epochs of 4 batches; validation (static prompts, no auxiliary model) at 10 and 20
 max_epochs = 20
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs, val_begin=10, val_interval=10)
 optim_wrapper = dict(optimizer=dict(type='AdamW', lr=1e-3, weight_decay=1e-4))
 param_scheduler = [
     dict(type='CosineAnnealingLR', T_max=max_epochs, eta_min=1e-5, by_epoch=True),
 ]
-custom_hooks = [
-    dict(type='dlm.PromptCheckpointHook'),
-    dict(type='dlm.TorchThreadsHook', num_threads=1),
-]
+custom_hooks = _base_.dlm_hooks

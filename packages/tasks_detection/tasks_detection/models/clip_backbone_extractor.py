@@ -22,7 +22,8 @@ class ClipBackboneExtractor(nn.Module):
 
     Args:
         backbone: a clip backbone returning ``(N, C)`` per clip, e.g. mmaction2's
-            ``VisionTransformer`` with ``use_mean_pooling=True``.
+            ``VisionTransformer`` with ``use_mean_pooling=True``, or a feature map
+            ``(N, C, T, H, W)`` (mmaction2's I3D ``ResNet3d``), average-pooled as its head does.
         snippet_len, stride: frames per snippet and between snippet starts.
         img_size: frames are resized to ``img_size x img_size``.
         mean, std: the backbone's normalisation, on the 0-255 scale.
@@ -94,5 +95,7 @@ class ClipBackboneExtractor(nn.Module):
             size = (self.snippet_len, self.img_size, self.img_size)
             clips = F.interpolate(clips, size=size, mode='trilinear', align_corners=False)
             out = self.backbone((clips - self.mean) / self.std)
+            if out.dim() > 2:  # a feature map: global average pooling, as I3DHead does
+                out = out.flatten(2).mean(dim=2)
             features.append(out.reshape(batch, len(rows), -1))
         return torch.cat(features, dim=1).transpose(1, 2).contiguous()

@@ -25,8 +25,11 @@ class TemporalFeaturePreprocessor(BaseDataPreprocessor):
     def forward(self, data: dict, training: bool = False) -> dict:
         data = self.cast_data(data)
         items = data['inputs']
-        if isinstance(items, dict):  # already batched
-            return dict(inputs=items, data_samples=data.get('data_samples'))
+        if isinstance(items, dict):
+            if isinstance(items.get('features'), torch.Tensor):  # already batched
+                return dict(inputs=items, data_samples=data.get('data_samples'))
+            # pseudo_collate turns the samples' dicts into one dict of lists
+            items = [dict(zip(items, values)) for values in zip(*items.values())]
         if isinstance(items, torch.Tensor):
             items = list(items)
         items = [item if isinstance(item, dict) else dict(features=item) for item in items]

@@ -1,0 +1,47 @@
+# The six demo tasks as auxiliaries of a DLM run (in DESIGN.md's table order), each the
+# frozen single-task model of its configs/tasks/<task>_demo.py (checkpoint: the work dir of
+# that run), plus the mapper and hooks every demo DLM run shares. A DLM config inherits
+# this beside its primary's demo config and takes the five other tasks:
+#   auxiliaries={k: v for k, v in _base_.demo_auxiliaries.items() if k != '<primary>'}
+# Names start with demo_/dlm_ so that they never clash with a task config's variables.
+demo_auxiliaries = {
+    'ssv2': dict(
+        type='tasks_recognition.ActionRecognitionTask',
+        task_config='configs/tasks/ssv2_demo.py',
+    ),
+    'ava': dict(
+        type='tasks_detection.SpatioTemporalDetectionTask',
+        task_config='configs/tasks/ava_demo.py',
+    ),
+    'thumos14': dict(
+        type='tasks_detection.TemporalDetectionTask',
+        task_config='configs/tasks/thumos14_demo.py',
+        # the extractor that made the THUMOS14 demo features (tasks_detection.demo.thumos14),
+        # run on the primary's frames
+        feature_extractor=dict(
+            type='GridMotionExtractor', snippet_len=4, stride=2, out_channels=128
+        ),
+    ),
+    '50salads': dict(
+        type='tasks_segmentation.ActionSegmentationTask',
+        task_config='configs/tasks/50salads_demo.py',
+        # the extractor that made the 50Salads demo features (tasks_segmentation.demo), run
+        # on the primary's frames
+        view_extractor=dict(type='SnippetFeatureExtractor'),
+    ),
+    'imagenet_vid': dict(
+        type='tasks_detection.VideoObjectDetectionTask',
+        task_config='configs/tasks/imagenet_vid_demo.py',
+    ),
+    'youtube_vis': dict(
+        type='tasks_segmentation.VideoInstanceSegmentationTask',
+        task_config='configs/tasks/youtube_vis_demo.py',
+    ),
+}
+
+dlm_mapper = dict(type='DoubleLayerMapper', num_prompts=8, reduction=16, adapter_reduction=16)
+dlm_hooks = [
+    dict(type='dlm.PromptCheckpointHook'),
+    # tiny models on a small shared CPU run several times faster on one thread
+    dict(type='dlm.TorchThreadsHook', num_threads=1),
+]

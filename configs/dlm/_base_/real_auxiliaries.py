@@ -1,0 +1,91 @@
+# The six tasks at the paper's size as auxiliaries of a DLM run, each the frozen model of
+# its configs/tasks/real/*.py (checkpoint: the work dir of that run), plus the mapper and
+# hooks every real DLM run shares. A DLM config in configs/dlm/real/ inherits this beside its
+# primary's real config and takes the five other tasks:
+#   auxiliaries={k: v for k, v in _base_.real_auxiliaries.items() if k != '<primary>'}
+# Names start with real_/dlm_ so that they never clash with a task config's variables.
+real_videomae_vit_b = (
+    'https://download.openmmlab.com/mmaction/v1.0/recognition/videomae/'
+    'vit-base-p16_videomae-k400-pre_16x4x1_kinetics-400_20221013-860a3cd3.pth'
+)
+real_i3d_r50 = (
+    'https://download.openmmlab.com/mmaction/v1.0/recognition/i3d/'
+    'i3d_imagenet-pretrained-r50_8xb8-32x2x1-100e_kinetics400-rgb/'
+    'i3d_imagenet-pretrained-r50_8xb8-32x2x1-100e_kinetics400-rgb_20220812-e213c223.pth'
+)
+real_auxiliaries = {
+    'ssv2': dict(
+        type='tasks_recognition.ActionRecognitionTask',
+        task_config='configs/tasks/real/vit_b_ssv2.py',
+    ),
+    'ava': dict(
+        type='tasks_detection.SpatioTemporalDetectionTask',
+        task_config='configs/tasks/real/vit_b_ava.py',
+    ),
+    'thumos14': dict(
+        type='tasks_detection.TemporalDetectionTask',
+        task_config='configs/tasks/real/vit_b_thumos14.py',
+        # the extractor of its features (feature_extractor of vit_b_thumos14.py): VideoMAE
+        # ViT-B/16 slid over 16-frame snippets every 4 frames of the primary's frames
+        feature_extractor=dict(
+            type='ClipBackboneExtractor',
+            backbone=dict(
+                type='mmaction.VisionTransformer',
+                img_size=224,
+                patch_size=16,
+                embed_dims=768,
+                depth=12,
+                num_heads=12,
+                mlp_ratio=4,
+                qkv_bias=True,
+                num_frames=16,
+                norm_cfg=dict(type='LN', eps=1e-6),
+                use_mean_pooling=True,
+            ),
+            snippet_len=16,
+            stride=4,
+            img_size=224,
+            checkpoint=real_videomae_vit_b,
+        ),
+    ),
+    '50salads': dict(
+        type='tasks_segmentation.ActionSegmentationTask',
+        task_config='configs/tasks/real/asformer_50salads.py',
+        # 2048-d I3D features of the primary's frames (mmaction2's Kinetics-400 I3D R50,
+        # average-pooled) of 8-frame windows, one every 2nd frame as ASFormer reads 50Salads
+        # (sample rate 2); _scope_ finds this tasks_detection module from the segmentation
+        # plugin
+        view_extractor=dict(
+            type='ClipBackboneExtractor',
+            _scope_='tasks_detection',
+            backbone=dict(
+                type='mmaction.ResNet3d',
+                depth=50,
+                pretrained=None,
+                pretrained2d=False,
+                conv1_kernel=(5, 7, 7),
+                conv1_stride_t=2,
+                pool1_stride_t=2,
+                conv_cfg=dict(type='Conv3d'),
+                norm_eval=False,
+                inflate=((1, 1, 1), (1, 0, 1, 0), (1, 0, 1, 0, 1, 0), (0, 1, 0)),
+                zero_init_residual=False,
+            ),
+            snippet_len=8,
+            stride=2,
+            img_size=224,
+            checkpoint=real_i3d_r50,
+        ),
+    ),
+    'imagenet_vid': dict(
+        type='tasks_detection.VideoObjectDetectionTask',
+        task_config='configs/tasks/real/transvod_r50_imagenet_vid.py',
+    ),
+    'youtube_vis': dict(
+        type='tasks_segmentation.VideoInstanceSegmentationTask',
+        task_config='configs/tasks/real/mask2former_r50_youtube_vis.py',
+    ),
+}
+
+dlm_mapper = dict(type='DoubleLayerMapper', num_prompts=8, reduction=16, adapter_reduction=16)
+dlm_hooks = [dict(type='dlm.PromptCheckpointHook')]

@@ -1,0 +1,32 @@
+# DLM at the paper's size on AVA with the five other tasks as auxiliaries: the ViT-B backbone
+# of the frozen detector of configs/tasks/real/vit_b_ava.py is prompted (prepended tokens,
+# from block 7 of 12) by a double layer mapper reading the middle tokens of the other five
+# frozen real-size models (configs/dlm/_base_/real_auxiliaries.py), each on its own view of
+# the keyframe's clip.
+# The wiring of configs/dlm/ava_aux5.py (the demo run) at full size, on the primary's own
+# schedule with AdamW for the mapper. Needs the real data and the six single-task checkpoints
+# (python tools/train.py configs/tasks/real/<task>.py; a missing one is named with that
+# command when the model is built).
+#   python tools/train.py configs/dlm/real/ava_aux5.py
+_base_ = ['../../tasks/real/vit_b_ava.py', '../_base_/real_auxiliaries.py']
+
+model = dict(
+    _delete_=True,
+    type='dlm.MultiTaskPromptModel',
+    primary=dict(
+        type='tasks_detection.SpatioTemporalDetectionTask',
+        task_config='configs/tasks/real/vit_b_ava.py',
+    ),
+    auxiliaries={k: v for k, v in _base_.real_auxiliaries.items() if k != 'ava'},
+    mapper=_base_.dlm_mapper,
+    train_head=False,
+    infer_mode='static',
+)
+
+optim_wrapper = dict(
+    _delete_=True, type='OptimWrapper', optimizer=dict(type='AdamW', lr=1e-3, weight_decay=1e-4)
+)
+param_scheduler = [
+    dict(type='CosineAnnealingLR', T_max=_base_.train_cfg.max_epochs, eta_min=1e-5, by_epoch=True),
+]
+custom_hooks = _base_.dlm_hooks

@@ -1,0 +1,33 @@
+# DLM at the paper's size on ImageNet VID with the five other tasks as auxiliaries: the
+# frozen TransVOD-style detector of configs/tasks/real/transvod_r50_imagenet_vid.py is
+# prompted (prefix mode, in decoder layers 4-6 of 6) by a double layer mapper reading the
+# middle tokens of the other five frozen real-size models
+# (configs/dlm/_base_/real_auxiliaries.py), each on its own view of the key frame and its
+# reference frames.
+# The wiring of configs/dlm/imagenet_vid_aux5.py (the demo run) at full size, on the primary's own
+# schedule with AdamW for the mapper. Needs the real data and the six single-task checkpoints
+# (python tools/train.py configs/tasks/real/<task>.py; a missing one is named with that
+# command when the model is built).
+#   python tools/train.py configs/dlm/real/imagenet_vid_aux5.py
+_base_ = ['../../tasks/real/transvod_r50_imagenet_vid.py', '../_base_/real_auxiliaries.py']
+
+model = dict(
+    _delete_=True,
+    type='dlm.MultiTaskPromptModel',
+    primary=dict(
+        type='tasks_detection.VideoObjectDetectionTask',
+        task_config='configs/tasks/real/transvod_r50_imagenet_vid.py',
+    ),
+    auxiliaries={k: v for k, v in _base_.real_auxiliaries.items() if k != 'imagenet_vid'},
+    mapper=_base_.dlm_mapper,
+    train_head=False,
+    infer_mode='static',
+)
+
+optim_wrapper = dict(
+    _delete_=True, type='OptimWrapper', optimizer=dict(type='AdamW', lr=1e-3, weight_decay=1e-4)
+)
+param_scheduler = [
+    dict(type='CosineAnnealingLR', T_max=_base_.train_cfg.max_epochs, eta_min=1e-5, by_epoch=True),
+]
+custom_hooks = _base_.dlm_hooks

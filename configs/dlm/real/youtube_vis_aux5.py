@@ -1,0 +1,32 @@
+# DLM at the paper's size on YouTube-VIS 2019 with the five other tasks as auxiliaries: the
+# frozen Mask2Former-VIS of configs/tasks/real/mask2former_r50_youtube_vis.py is prompted
+# (prepended to the object queries, from decoder layer 5 of 9) by a double layer mapper
+# reading the middle tokens of the other five frozen real-size models
+# (configs/dlm/_base_/real_auxiliaries.py), each on its own view of the video's frames.
+# The wiring of configs/dlm/youtube_vis_aux5.py (the demo run) at full size, on the primary's own
+# schedule with AdamW for the mapper. Needs the real data and the six single-task checkpoints
+# (python tools/train.py configs/tasks/real/<task>.py; a missing one is named with that
+# command when the model is built).
+#   python tools/train.py configs/dlm/real/youtube_vis_aux5.py
+_base_ = ['../../tasks/real/mask2former_r50_youtube_vis.py', '../_base_/real_auxiliaries.py']
+
+model = dict(
+    _delete_=True,
+    type='dlm.MultiTaskPromptModel',
+    primary=dict(
+        type='tasks_segmentation.VideoInstanceSegmentationTask',
+        task_config='configs/tasks/real/mask2former_r50_youtube_vis.py',
+    ),
+    auxiliaries={k: v for k, v in _base_.real_auxiliaries.items() if k != 'youtube_vis'},
+    mapper=_base_.dlm_mapper,
+    train_head=False,
+    infer_mode='static',
+)
+
+optim_wrapper = dict(
+    _delete_=True, type='OptimWrapper', optimizer=dict(type='AdamW', lr=1e-3, weight_decay=1e-4)
+)
+param_scheduler = [
+    dict(type='CosineAnnealingLR', T_max=_base_.max_iters, eta_min=1e-5, by_epoch=False),
+]
+custom_hooks = _base_.dlm_hooks

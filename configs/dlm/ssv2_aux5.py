@@ -1,0 +1,44 @@
+# DLM on the demo SSv2 set with the five other tasks as auxiliaries: the frozen ViT
+# recognizer of configs/tasks/ssv2_demo.py is prompted (prepended tokens, from its middle
+# block) by a double layer mapper reading the middle tokens of the frozen AVA detector (ViT),
+# THUMOS14 detector (transformer over snippet features computed from the clip), 50Salads
+# ASFormer (over per-frame features computed from the clip), ImageNet VID detector
+# (Deformable DETR decoder queries) and YouTube-VIS model (Mask2Former decoder queries), each
+# run on its own view of the 8-frame SSv2 clip.
+#   python tools/train.py configs/dlm/ssv2_aux5.py    (after the single-task runs)
+#   python tools/demo.py configs/dlm/ssv2_aux5.py     (trains what is missing, then this)
+_base_ = ['../tasks/ssv2_demo.py', '_base_/demo_auxiliaries.py']
+
+model = dict(
+    _delete_=True,
+    type='dlm.MultiTaskPromptModel',
+    primary=dict(
+        type='tasks_recognition.ActionRecognitionTask',
+        task_config='configs/tasks/ssv2_demo.py',
+    ),
+    auxiliaries={k: v for k, v in _base_.demo_auxiliaries.items() if k != 'ssv2'},
+    mapper=_base_.dlm_mapper,
+    train_head=False,
+    infer_mode='static',
+)
+
+# about 230 mapper updates: 6 epochs of 38 batches of 16 clips;
+# validation at the end (static prompts: no auxiliary model runs)
+max_epochs = 6
+train_cfg = dict(
+    type='EpochBasedTrainLoop', max_epochs=max_epochs, val_begin=max_epochs, val_interval=max_epochs
+)
+optim_wrapper = dict(
+    _delete_=True, type='OptimWrapper', optimizer=dict(type='AdamW', lr=1e-3, weight_decay=1e-4)
+)
+param_scheduler = [
+    dict(
+        type='CosineAnnealingLR',
+        T_max=max_epochs,
+        eta_min=1e-5,
+        by_epoch=True,
+        convert_to_iter_based=True,
+    ),
+]
+default_hooks = dict(checkpoint=dict(interval=max_epochs, max_keep_ckpts=1, save_best=None))
+custom_hooks = _base_.dlm_hooks

@@ -1,0 +1,44 @@
+# DLM on the demo YouTube-VIS set with the five other tasks as auxiliaries: the frozen
+# Mask2Former-VIS of configs/tasks/youtube_vis_demo.py is prompted (prepended to the object
+# queries of its upper transformer decoder layers) by a double layer mapper reading the
+# middle tokens of the frozen SSv2 recognizer (ViT), AVA detector (ViT), THUMOS14 detector
+# (snippet features computed from the frames), 50Salads ASFormer (per-frame features computed
+# from the frames) and ImageNet VID detector (Deformable DETR decoder queries), each run on
+# its own view of the video's frames (a training clip, or the whole video at test time).
+#   python tools/train.py configs/dlm/youtube_vis_aux5.py    (after the single-task runs)
+#   python tools/demo.py configs/dlm/youtube_vis_aux5.py     (trains what is missing, then this)
+_base_ = ['../tasks/youtube_vis_demo.py', '_base_/demo_auxiliaries.py']
+
+model = dict(
+    _delete_=True,
+    type='dlm.MultiTaskPromptModel',
+    primary=dict(
+        type='tasks_segmentation.VideoInstanceSegmentationTask',
+        task_config='configs/tasks/youtube_vis_demo.py',
+    ),
+    auxiliaries={k: v for k, v in _base_.demo_auxiliaries.items() if k != 'youtube_vis'},
+    mapper=_base_.dlm_mapper,
+    train_head=False,
+    infer_mode='static',
+)
+
+# about 200 mapper updates: 4 epochs of 50 batches of 4 two-frame clips;
+# validation at the end (static prompts: no auxiliary model runs)
+max_epochs = 4
+train_cfg = dict(
+    type='EpochBasedTrainLoop', max_epochs=max_epochs, val_begin=max_epochs, val_interval=max_epochs
+)
+optim_wrapper = dict(
+    _delete_=True, type='OptimWrapper', optimizer=dict(type='AdamW', lr=1e-3, weight_decay=1e-4)
+)
+param_scheduler = [
+    dict(
+        type='CosineAnnealingLR',
+        T_max=max_epochs,
+        eta_min=1e-5,
+        by_epoch=True,
+        convert_to_iter_based=True,
+    ),
+]
+default_hooks = dict(checkpoint=dict(interval=max_epochs, max_keep_ckpts=1, save_best=None))
+custom_hooks = _base_.dlm_hooks
