@@ -8,8 +8,11 @@ STAMP  := $(VENV)/.installed
 PKGS   := packages/dlm_core packages/tasks_recognition packages/tasks_detection packages/tasks_segmentation
 CONSTR := -c requirements/constraints.txt
 PYTEST_ARGS ?=
+# estimated to fit 2 h on 2 cores: half schedules for prompt tuning, ablations on seed 0 only
+# (REPRODUCE_ARGS= runs tools/reproduce.py's defaults: the configs' schedules, every seed)
+REPRODUCE_ARGS ?= --budget short --ablation-seeds 0
 
-.PHONY: install test test-fast demo lint clean
+.PHONY: install test test-fast demo reproduce lint clean
 
 install: $(STAMP)
 
@@ -36,6 +39,12 @@ test-fast: install
 
 demo: install
 	$(PY) tools/demo.py
+
+# The paper's Tables 1-2 and Fig. 3 on the demo benchmark: trains and tests every run that
+# is missing (resumable; see tools/reproduce.py --help), then writes docs/results.md and
+# docs/fig3_layer2.png. E.g. make reproduce REPRODUCE_ARGS='--seeds 0 --dry-run'
+reproduce: install
+	$(PY) tools/reproduce.py $(REPRODUCE_ARGS)
 
 lint: install
 	$(VENV)/bin/pre-commit run --all-files

@@ -87,6 +87,11 @@ class ActionRecognitionTask(TaskPlugin):
         heads = [self.model.neck] if self.model.with_neck else []
         return heads + [self.model.cls_head]
 
+    def encoder_parts(self) -> dict:
+        """The transformer blocks: what hard parameter sharing trains jointly with another
+        ViT task. The patch embedding stays the task's own (clip sizes differ per task)."""
+        return {'model.backbone.blocks': self.backbone.blocks}
+
     # -- the four operations ----------------------------------------------------------
     def embed(self, inputs: torch.Tensor) -> TokenState:
         """Patch embedding plus positions, as ``VisionTransformer.forward`` does; the views of

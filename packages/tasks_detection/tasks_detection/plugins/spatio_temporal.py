@@ -68,6 +68,11 @@ class SpatioTemporalDetectionTask(TaskPlugin):
     def head_modules(self) -> list[nn.Module]:
         return [self.model.roi_head]
 
+    def encoder_parts(self) -> dict[str, nn.Module]:
+        """The ViT's transformer blocks: what hard parameter sharing trains jointly with
+        another ViT task. The patch embedding stays the task's own (clip sizes differ)."""
+        return {'model.backbone.blocks': self.backbone.blocks}
+
     @property
     def clip_shape(self) -> tuple[int, int, int]:
         """``(frames, height, width)`` of the clip the ViT was built for."""

@@ -1,0 +1,7 @@
+# DLM without its second layer (the alignment adapters) on the demo 50Salads set: the ablation
+# of the paper's Fig. 3. Everything else is the DLM run's.
+#   python tools/train.py configs/baselines/dlm_no_layer2/50salads.py
+_base_ = ['../../dlm/50salads_aux5.py']
+
+model = dict(mapper=dict(second_layer=False))
+work_dir = 'work_dirs/baselines/dlm_no_layer2/50salads'

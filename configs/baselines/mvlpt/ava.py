@@ -1,0 +1,16 @@
+# MVLPT (DESIGN.md §2) on the demo AVA set: VPT-shallow prompts initialised from the
+# prompts VPT-shallow learned on the source task, the next task of the paper's Table 1
+# (THUMOS14); widths are matched by a fixed semi-orthogonal projection.
+#   python tools/train.py configs/baselines/vpt_shallow/thumos14.py
+#   python tools/train.py configs/baselines/mvlpt/ava.py
+_base_ = ['../vpt_shallow/ava.py']
+
+source_task = 'thumos14'
+model = dict(
+    mapper=dict(
+        _delete_=True,
+        type='TransferredPrompts',
+        init_file='work_dirs/baselines/vpt_shallow/thumos14/prompts_latest.pth',
+    )
+)
+work_dir = 'work_dirs/baselines/mvlpt/ava'

@@ -1,0 +1,12 @@
+# VPT-shallow (DESIGN.md §2) on the demo YouTube-VIS set: 8 learnable prompts of the frozen
+# primary's width join before its first encoder layer; no auxiliary model runs. Data and
+# schedule are the DLM run's, so only the prompts differ.
+#   python tools/train.py configs/baselines/vpt_shallow/youtube_vis.py
+_base_ = ['../../dlm/youtube_vis_aux5.py']
+
+model = dict(
+    auxiliaries=None,
+    mapper=dict(_delete_=True, type='StaticPrompts', num_prompts=8),
+    prompt_layer=0,
+)
+work_dir = 'work_dirs/baselines/vpt_shallow/youtube_vis'

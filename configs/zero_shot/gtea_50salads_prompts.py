@@ -1,0 +1,17 @@
+# Zero-shot transfer (the paper's Table 2) on the held-out demo gtea set: the ASFormer
+# trained on it (configs/tasks/gtea_demo.py), frozen, prompted by the fixed prompts that DLM
+# learned with 50salads as the primary (the moving average in prompts_latest.pth); nothing
+# is trained. With prompt_file=None it is the "Original" row.
+#   python tools/train.py configs/tasks/gtea_demo.py
+#   python tools/train.py configs/dlm/50salads_aux5.py
+#   python tools/test.py configs/zero_shot/gtea_50salads_prompts.py
+_base_ = ['../tasks/gtea_demo.py']
+
+model = dict(
+    _delete_=True,
+    type='dlm.PromptedTaskModel',
+    task=dict(
+        type='tasks_segmentation.ActionSegmentationTask', task_config='configs/tasks/gtea_demo.py'
+    ),
+    prompt_file='work_dirs/50salads_aux5/prompts_latest.pth',
+)

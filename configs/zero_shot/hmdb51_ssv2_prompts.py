@@ -1,0 +1,17 @@
+# Zero-shot transfer (the paper's Table 2) on the held-out demo hmdb51 set: the recognizer
+# trained on it (configs/tasks/hmdb51_demo.py), frozen, prompted by the fixed prompts that
+# DLM learned with ssv2 as the primary (the moving average in prompts_latest.pth); nothing
+# is trained. With prompt_file=None it is the "Original" row.
+#   python tools/train.py configs/tasks/hmdb51_demo.py
+#   python tools/train.py configs/dlm/ssv2_aux5.py
+#   python tools/test.py configs/zero_shot/hmdb51_ssv2_prompts.py
+_base_ = ['../tasks/hmdb51_demo.py']
+
+model = dict(
+    _delete_=True,
+    type='dlm.PromptedTaskModel',
+    task=dict(
+        type='tasks_recognition.ActionRecognitionTask', task_config='configs/tasks/hmdb51_demo.py'
+    ),
+    prompt_file='work_dirs/ssv2_aux5/prompts_latest.pth',
+)
