@@ -23,7 +23,10 @@ pretrained = (
 model = dict(
     type='Recognizer3D',
     backbone=dict(
-        type='VisionTransformer',
+        # mmaction2's VisionTransformer (same arguments, same state dict: its checkpoints load
+        # strictly) with attention through scaled_dot_product_attention, which never stores
+        # the 12 x 1568 x 1568 attention matrix (tasks_recognition.models)
+        type='FusedAttentionViT',
         img_size=img_size,
         patch_size=16,
         embed_dims=embed_dims,
