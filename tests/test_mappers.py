@@ -42,12 +42,25 @@ def test_adapter_starts_as_identity_and_ablation_loads_full_weights():
 
 def test_prompt_rows_only_equals_full_layer():
     torch.manual_seed(1)
-    layer = PromptExtractorLayer(96).eval()
-    prompts, tokens = torch.randn(3, 8, 96), torch.randn(3, 50, 96)
+    # float64, so that equal maths shows as equal numbers (float32 rounding differs ~1e-6)
+    layer = PromptExtractorLayer(96).eval().double()
+    with torch.no_grad():  # layer norms away from (1, 0), so the folded affine part counts
+        for parameter in layer.parameters():
+            parameter.add_(0.3 * torch.randn_like(parameter))
+    prompts = torch.randn(3, 8, 96, dtype=torch.float64, requires_grad=True)
+    tokens = torch.randn(3, 50, 96, dtype=torch.float64, requires_grad=True)
     full = layer(prompts, tokens, rows_only=False)
     fast = layer(prompts, tokens, rows_only=True)
     assert fast.shape == (3, 8, 96)
-    torch.testing.assert_close(fast, full, rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(fast, full, rtol=1e-10, atol=1e-10)
+
+    # the same gradients for every parameter and both inputs
+    upstream = torch.randn_like(full)
+    inputs = [prompts, tokens, *layer.parameters()]
+    reference = torch.autograd.grad(full, inputs, upstream)
+    folded = torch.autograd.grad(layer(prompts, tokens, rows_only=True), inputs, upstream)
+    for a, b in zip(folded, reference):
+        torch.testing.assert_close(a, b, rtol=1e-10, atol=1e-10)
 
 
 def test_dimension_unit_saves_parameters_against_one_layer():

@@ -23,6 +23,11 @@ class PromptExtractorLayer(nn.Module):
     attention. ``rows_only=True`` therefore computes attention with the ``N_p`` prompt
     queries over all keys and runs the FFN on those rows: the same ``Q_i`` as the full
     layer (``rows_only=False``, the reference path) at a fraction of the cost.
+
+    In that path the tokens' layer-norm scale and shift are folded into the key/value
+    projection (``W (n * g + b) + c = (W g) n + (W b + c)``): the frozen tokens ``E_i`` are
+    only normalised, so no gradient is computed for them (about 3 % of a cached DLM step at
+    ViT-B size), while ``g``, ``b`` and ``W`` get the same gradients as in the reference.
     """
 
     def __init__(
@@ -48,13 +53,37 @@ class PromptExtractorLayer(nn.Module):
     ) -> torch.Tensor:
         """``prompts (B, N_p, D)``, ``tokens (B, N, D)`` -> prompt rows ``(B, N_p, D)``."""
         num_prompts = prompts.shape[1]
-        x = torch.cat([prompts, tokens], dim=1)
-        normed = self.norm1(x)
-        query = normed[:, :num_prompts] if rows_only else normed
-        attended, _ = self.attn(query, normed, normed, need_weights=False)
-        x = (x[:, :num_prompts] if rows_only else x) + attended
+        if rows_only:
+            x = prompts + self._prompt_rows_attention(prompts, tokens)
+        else:
+            x = torch.cat([prompts, tokens], dim=1)
+            normed = self.norm1(x)
+            x = x + self.attn(normed, normed, normed, need_weights=False)[0]
         x = x + self.ffn(self.norm2(x))
         return x[:, :num_prompts]
+
+    def _prompt_rows_attention(self, prompts: torch.Tensor, tokens: torch.Tensor) -> torch.Tensor:
+        """``self.attn`` with the normalised prompts as queries over ``norm1([P; E])``."""
+        attn, dim, heads = self.attn, self.dim, self.num_heads
+        weight, bias = attn.in_proj_weight, attn.in_proj_bias
+        normed_prompts = self.norm1(prompts)
+        query = F.linear(normed_prompts, weight[:dim], bias[:dim])
+        key_value = F.linear(normed_prompts, weight[dim:], bias[dim:])
+        # the tokens' norm without its affine part; the affine part goes into the projection
+        plain = F.layer_norm(tokens, (dim,), eps=self.norm1.eps)
+        folded_weight = weight[dim:] * self.norm1.weight
+        folded_bias = weight[dim:] @ self.norm1.bias + bias[dim:]
+        key_value = torch.cat([key_value, F.linear(plain, folded_weight, folded_bias)], dim=1)
+        key, value = key_value.chunk(2, dim=-1)
+
+        def split(t: torch.Tensor) -> torch.Tensor:  # (B, N, D) -> (B, heads, N, D / heads)
+            return t.unflatten(-1, (heads, dim // heads)).transpose(1, 2)
+
+        dropout = attn.dropout if self.training else 0.0
+        out = F.scaled_dot_product_attention(
+            split(query), split(key), split(value), dropout_p=dropout
+        )
+        return attn.out_proj(out.transpose(1, 2).flatten(2))
 
 
 class DimensionCorrespondingUnit(nn.Module):
