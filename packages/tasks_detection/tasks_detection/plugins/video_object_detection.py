@@ -9,6 +9,7 @@ from mmengine.config import ConfigDict
 from torch import nn
 
 from dlm_core.tasks import TaskPlugin, TokenState
+from dlm_core.tasks.image_frames import frames_to_inputs, inputs_to_frames
 
 from ..models.temporal_query_detr import TemporalQueryDETR
 from ..registry import MODELS, TASKS, build_in_scope
@@ -153,22 +154,9 @@ class VideoObjectDetectionTask(TaskPlugin):
             )
 
     # -- other tasks' samples ---------------------------------------------------------
-    def _normalisation(self):
-        pre = self.model.data_preprocessor
-        normalise = getattr(pre, '_enable_normalize', False)
-        mean = pre.mean if normalise else None
-        std = pre.std if normalise else None
-        return mean, std, bool(getattr(pre, '_channel_conversion', False))
-
     def shared_sample(self, inputs: torch.Tensor, data_samples: list) -> dict:
         """Normalised clips (frames in time order) back to RGB in [0, 1]."""
-        mean, std, to_rgb = self._normalisation()
-        frames = inputs.float()
-        if mean is not None:
-            frames = frames * std + mean
-        if not to_rgb:  # the model sees BGR as loaded
-            frames = frames.flip(2)
-        return dict(frames=(frames / 255.0).clamp(0, 1))
+        return dict(frames=inputs_to_frames(inputs, self.model.data_preprocessor))
 
     def view(self, sample: dict) -> torch.Tensor:
         """Another task's frames ``(B, T, 3, H, W)`` in [0, 1] -> a clip of this detector: the
@@ -194,16 +182,4 @@ class VideoObjectDetectionTask(TaskPlugin):
             clip = F.interpolate(
                 clip.flatten(0, 1), size=self.view_size, mode='bilinear', align_corners=False
             ).view(batch, num_frames, 3, *self.view_size)
-        mean, std, to_rgb = self._normalisation()
-        inputs = clip * 255.0
-        if not to_rgb:
-            inputs = inputs.flip(2)
-        if mean is not None:
-            inputs = (inputs - mean) / std
-        pre = self.model.data_preprocessor
-        divisor = int(getattr(pre, 'pad_size_divisor', 1) or 1)
-        height, width = inputs.shape[-2:]
-        pad_h, pad_w = (-height) % divisor, (-width) % divisor
-        if pad_h or pad_w:
-            inputs = F.pad(inputs, (0, pad_w, 0, pad_h), value=float(pre.pad_value))
-        return inputs
+        return frames_to_inputs(clip, self.model.data_preprocessor)

@@ -15,6 +15,7 @@ from mmengine.structures import InstanceData
 from torch import nn
 
 from dlm_core.tasks import TaskPlugin, TokenState
+from dlm_core.tasks.image_frames import frames_to_inputs, inputs_to_frames
 
 from ..models.mask2former_vis_steps import decoder_layer, decoder_stem, predict_layer
 from ..registry import MODELS, SCOPE, TASKS
@@ -206,26 +207,14 @@ class VideoInstanceSegmentationTask(TaskPlugin):
         return results
 
     # -- other tasks' samples ---------------------------------------------------------
-    def _normalisation(self):
-        pre = self.model.data_preprocessor
-        normalise = getattr(pre, '_enable_normalize', False)
-        mean = pre.mean if normalise else None
-        std = pre.std if normalise else None
-        return mean, std, bool(getattr(pre, '_channel_conversion', False))
-
     def shared_sample(self, inputs: torch.Tensor, data_samples: list) -> dict:
         """Normalised (and padded) frames back to RGB in [0, 1], padding cropped off."""
-        mean, std, to_rgb = self._normalisation()
-        frames = inputs.float()
-        if mean is not None:
-            frames = frames * std + mean
-        if not to_rgb:  # the model sees BGR as loaded
-            frames = frames.flip(2)
+        frames = inputs_to_frames(inputs, self.model.data_preprocessor)
         if data_samples:
             shapes = [sample[0].metainfo.get('img_shape') for sample in data_samples]
             if all(shape is not None for shape in shapes):
                 frames = frames[..., : max(s[0] for s in shapes), : max(s[1] for s in shapes)]
-        return dict(frames=(frames / 255.0).clamp(0, 1))
+        return dict(frames=frames)
 
     def view(self, sample: dict) -> torch.Tensor:
         """Frames ``(B, T, 3, H, W)`` in [0, 1] -> this model's normalised, padded input."""
@@ -247,16 +236,4 @@ class VideoInstanceSegmentationTask(TaskPlugin):
                 mode='bilinear',
                 align_corners=False,
             ).view(batch, num_frames, 3, *self.view_size)
-        mean, std, to_rgb = self._normalisation()
-        inputs = frames.float() * 255.0
-        if not to_rgb:
-            inputs = inputs.flip(2)
-        if mean is not None:
-            inputs = (inputs - mean) / std
-        pre = self.model.data_preprocessor
-        divisor = int(getattr(pre, 'pad_size_divisor', 1) or 1)
-        height, width = inputs.shape[-2:]
-        pad_h, pad_w = (-height) % divisor, (-width) % divisor
-        if pad_h or pad_w:
-            inputs = F.pad(inputs, (0, pad_w, 0, pad_h), value=float(pre.pad_value))
-        return inputs
+        return frames_to_inputs(frames, self.model.data_preprocessor)
