@@ -109,12 +109,20 @@ def without_checkpoints(model_cfg: dict) -> dict:
     return model_cfg
 
 
+def initialise_task_models(model) -> None:
+    """Run each task model's own init_weights: without a checkpoint, some parameters are
+    created uninitialised (e.g. Deformable DETR's level embedding) and may hold NaN."""
+    for plugin in (model.primary, *model.auxiliaries.values()):
+        plugin.task_model.init_weights()
+
+
 @functools.cache
 def prepared(root: str, primary: str):
     """The primary's DLM model (random init), its preprocessed batch and shared sample."""
     cfg = Config.fromfile(f'configs/dlm/{primary}_aux5.py')
     torch.manual_seed(0)
     model = MODELS.build(without_checkpoints(cfg.model.to_dict()))
+    initialise_task_models(model)
     torch.manual_seed(0)
     with DefaultScope.overwrite_default_scope(cfg.default_scope):
         dataset = DATASETS.build(rebase(cfg.train_dataloader.dataset.to_dict(), root))
