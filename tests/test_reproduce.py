@@ -521,3 +521,107 @@ def test_ordering_sentences_count_the_tasks(tool):
         "The paper's ordering holds: DLM-VMTL is ahead of every baseline on every task.",
         'DLM-VMTL beats full fine-tuning on 6 of 6 tasks (paper: 6 of 6).',
     ]
+
+
+# -- tuning on a validation split ---------------------------------------------------------
+class ValueRecorder(Recorder):
+    """A Recorder whose tests report ``values[variant]`` for the tuning runs."""
+
+    def __init__(self, values):
+        super().__init__()
+        self.values = values
+
+    def __call__(self, command):
+        code = super().__call__(command)
+        if command[0] == 'tools/test.py':
+            work_dir = command[command.index('--work-dir') + 1]
+            value = next((v for k, v in self.values.items() if f'dlm_{k}{os.sep}' in work_dir), 50)
+            with open(command[command.index('--metrics-json') + 1], 'w') as handle:
+                json.dump({'f1@50': float(value)}, handle)
+        return code
+
+
+def tuning_plan(tool, root):
+    planner = tool.Planner(str(root), check_hps=no_blocker, factor=0.5)
+    plan = planner.build(['50salads'], ['full', 'dlm'], [0, 1], zero_shot=False)
+    tuning = tool.TuningPlanner(planner)
+    tuning.add_search()
+    return plan, tuning
+
+
+def test_tuning_splits_hold_out_training_videos_only(tool, tmp_path):
+    train_path, val_path = tool.write_tuning_splits(str(tmp_path / 'runs'))
+    cfg = Config.fromfile(f'{REPO}/configs/tasks/50salads_demo.py', import_custom_modules=False)
+    dataset = cfg.train_dataloader.dataset
+
+    def names(path):
+        with open(osp.join(REPO, dataset.data_root, path)) as handle:
+            return handle.read().split()
+
+    training, test = names(dataset.ann_file), names(cfg.test_dataloader.dataset.ann_file)
+    train, val = names(train_path), names(val_path)
+    assert val == sorted(training)[3::4] and len(val) == len(training) // 4
+    assert sorted(train + val) == sorted(training) and not set(train) & set(val)
+    assert not set(val) & set(test)
+
+
+def test_tuning_runs_validate_on_the_held_out_split(tool, tmp_path):
+    root = tmp_path / 'runs'
+    plan, _ = tuning_plan(tool, root)
+    assert [plan.runs[k].method for k in plan.tuning] == [
+        f'tune_{name}' for name in tool.TUNE_VARIANTS
+    ]
+    base = plan.runs[('tune_full', '50salads', 0)]
+    train, val = tool.tuning_split_paths(str(root))
+    assert base.model_options['train_dataloader.dataset.ann_file'] == train
+    for key in plan.tuning:
+        run = plan.runs[key]
+        assert base.key in run.deps and run.model_options['model.primary.checkpoint'] == (
+            base.work_dir
+        )
+        for split in ('val', 'test'):
+            assert run.model_options[f'{split}_dataloader.dataset.ann_file'] == val
+    runs = {plan.runs[k].method: plan.runs[k] for k in plan.tuning}
+    default, x2 = runs['tune_default'], runs['tune_schedule_x2']
+    assert default.train_options['train_cfg.max_epochs'] == 10  # Table 1's short schedule
+    assert 'train_cfg.max_epochs' not in x2.train_options  # the config's 20 epochs
+    assert runs['tune_lr3e-3'].train_options['optim_wrapper.optimizer.lr'] == 3e-3
+    assert runs['tune_tap_late'].train_options['model.auxiliaries.youtube_vis.tap_layer'] == 5
+
+
+def test_the_best_validated_variant_runs_on_the_test_split(tool, tmp_path, capsys):
+    root = tmp_path / 'runs'
+    plan, tuning = tuning_plan(tool, root)
+    values = {name: 60 for name in tool.TUNE_VARIANTS}
+    values.update(default=70, prompts16=75)
+    recorder = ValueRecorder(values)
+    assert tool.execute(plan, runner=recorder, needs_checkpoint=bool) == []
+    assert tool.best_variant(plan, plan.tuning) == ('prompts16', pytest.approx(values))
+    assert tool.run_tuned(plan, tuning, [0, 1], False, runner=recorder, needs_checkpoint=bool) == []
+    assert [plan.runs[k].name for k in plan.tuned] == [
+        'dlm_tuned/50salads/seed0',
+        'dlm_tuned/50salads/seed1',
+    ]
+    tuned = plan.runs[plan.tuned[0]]
+    assert tuned.train_options['model.mapper.num_prompts'] == 16
+    assert 'test_dataloader.dataset.ann_file' not in tuned.model_options  # the test split
+    assert tuned.model_options['model.primary.checkpoint'] == osp.join(
+        str(root), 'full', '50salads', 'seed0'
+    )
+    assert 'prompts16 validated best' in capsys.readouterr().out
+
+    results = tool.collect(plan, ['50salads'], ['full', 'dlm'], [0, 1])
+    lines = tool.tuning_lines(results)
+    assert '| `prompts16` | 16 prompts per auxiliary | **75.00** |' in lines
+    assert any(
+        line.startswith('- `prompts16` validated best (75.00 against 70.00') for line in lines
+    )
+
+
+def test_a_tie_keeps_table_1s_setting(tool, tmp_path, capsys):
+    plan, tuning = tuning_plan(tool, tmp_path / 'runs')
+    assert tool.best_variant(plan, plan.tuning)[0] is None  # nothing ran yet
+    tool.execute(plan, runner=ValueRecorder({}), needs_checkpoint=bool)  # all 50
+    assert tool.best_variant(plan, plan.tuning)[0] == 'default'
+    assert tool.run_tuned(plan, tuning, [0], False, runner=Recorder()) == [] and not plan.tuned
+    assert "Table 1's setting validated best" in capsys.readouterr().out
