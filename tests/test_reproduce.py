@@ -585,8 +585,9 @@ def test_tuning_runs_validate_on_the_held_out_split(tool, tmp_path):
     default, x2 = runs['tune_default'], runs['tune_schedule_x2']
     assert default.train_options['train_cfg.max_epochs'] == 10  # Table 1's short schedule
     assert 'train_cfg.max_epochs' not in x2.train_options  # the config's 20 epochs
-    assert runs['tune_lr3e-3'].train_options['optim_wrapper.optimizer.lr'] == 3e-3
-    assert runs['tune_tap_late'].train_options['model.auxiliaries.youtube_vis.tap_layer'] == 5
+    assert runs['tune_lr3e-3'].model_options['optim_wrapper.optimizer.lr'] == 3e-3
+    # what shapes the model reaches tools/test.py too
+    assert runs['tune_tap_late'].model_options['model.auxiliaries.youtube_vis.tap_layer'] == 5
 
 
 def test_the_best_validated_variant_runs_on_the_test_split(tool, tmp_path, capsys):
@@ -603,7 +604,7 @@ def test_the_best_validated_variant_runs_on_the_test_split(tool, tmp_path, capsy
         'dlm_tuned/50salads/seed1',
     ]
     tuned = plan.runs[plan.tuned[0]]
-    assert tuned.train_options['model.mapper.num_prompts'] == 16
+    assert tuned.model_options['model.mapper.num_prompts'] == 16
     assert 'test_dataloader.dataset.ann_file' not in tuned.model_options  # the test split
     assert tuned.model_options['model.primary.checkpoint'] == osp.join(
         str(root), 'full', '50salads', 'seed0'

@@ -594,7 +594,7 @@ class TuningPlanner:
         train_options.update(
             scaled_schedule(cfg, self.planner.factor * factor, self.planner.max_epochs)
         )
-        train_options.update(options)
+        model_options.update(options)  # test.py must build the same model
         if base is None:
             work_dir = osp.join(self.root, method, task, f'seed{seed}')
         else:
