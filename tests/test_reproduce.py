@@ -611,8 +611,11 @@ def test_the_best_validated_variant_runs_on_the_test_split(tool, tmp_path, capsy
     )
     assert 'prompts16 validated best' in capsys.readouterr().out
 
+    tool.write_tuning_splits(str(root))
     results = tool.collect(plan, ['50salads'], ['full', 'dlm'], [0, 1])
+    assert results.tuning_split == (12, 4) and results.tuning_base == 50.0
     lines = tool.tuning_lines(results)
+    assert '| no prompts | the re-fine-tuned 50Salads model alone | 50.00 |' in lines
     assert '| `prompts16` | 16 prompts per auxiliary | **75.00** |' in lines
     assert any(
         line.startswith('- `prompts16` validated best (75.00 against 70.00') for line in lines

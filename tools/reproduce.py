@@ -345,6 +345,7 @@ class Plan:
     table2: list = field(default_factory=list)  # keys of Table 2's runs
     tuning: list = field(default_factory=list)  # keys of the validation-split DLM variants
     tuned: list = field(default_factory=list)  # keys of the chosen variant's test runs
+    tuning_splits: tuple = ()  # the tuning's (training, validation) bundles
 
 
 class Planner:
@@ -580,6 +581,7 @@ class TuningPlanner:
             run = self.dlm_run(name, seed, f'tune_{name}', base)
             keys.append(planner.add(run).key)
         planner.plan.tuning = keys
+        planner.plan.tuning_splits = tuning_split_paths(self.root)
         return keys
 
     def dlm_run(self, variant: str, seed: int, method: str, base: Run | None) -> Run:
@@ -867,6 +869,7 @@ class Results:
     tuned_variant: str | None = None  # the variant that validated best
     tuned: list = field(default_factory=list)  # its test metric per seed
     tuning_split: tuple | None = None  # (training videos, validation videos)
+    tuning_base: float | None = None  # the re-fine-tuned primary alone, validation metric
 
 
 def collect(plan: Plan, primaries, methods, seeds) -> Results:
@@ -897,14 +900,17 @@ def collect(plan: Plan, primaries, methods, seeds) -> Results:
         )
     if plan.tuning:
         results.tuned_variant, results.tuning = best_variant(plan, plan.tuning)
-        root = plan.runs[plan.tuning[0]].work_dir.split(osp.join('', 'tune', ''))[0]
+        metric = METRICS[TUNE_TASK]
+        base = plan.runs.get(('tune_full', TUNE_TASK, 0))
+        metrics = _metrics(base, metric, []) if base is not None else None
+        if metrics is not None:
+            results.tuning_base = float(metrics[metric.key]) * metric.scale
         counts = []
-        for path in tuning_split_paths(root):
+        for path in plan.tuning_splits:
             if osp.isfile(path):
                 with open(path) as handle:
                     counts.append(sum(1 for line in handle if line.strip()))
         results.tuning_split = tuple(counts) if len(counts) == 2 else None
-        metric = METRICS[TUNE_TASK]
         for key in plan.tuned:
             metrics = _metrics(plan.runs[key], metric, results.notes)
             if metrics is not None:
@@ -1208,6 +1214,10 @@ def tuning_lines(results: Results) -> list[str]:
         if value is not None and value == top:
             cell = f'**{cell}**'
         lines.append(f'| `{variant}` | {change} | {cell} |')
+    if results.tuning_base is not None:
+        lines.append(
+            f'| no prompts | the re-fine-tuned {name} model alone | {results.tuning_base:.2f} |'
+        )
     lines.append('')
     best = results.tuned_variant
     if best is None:
