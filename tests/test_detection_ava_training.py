@@ -5,36 +5,17 @@ import importlib.util
 import os.path as osp
 
 import pytest
-import torch
-from mmengine.config import Config
+from config_helpers import demo_config
 from mmengine.runner import Runner
 
 from tasks_detection.demo.ava import write_demo
-
-
-def retarget(value, old, new):
-    if isinstance(value, str):
-        return value.replace(old, new)
-    if isinstance(value, dict):
-        return {k: retarget(v, old, new) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return type(value)(retarget(v, old, new) for v in value)
-    return value
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    yield
-    torch.set_num_threads(threads)
 
 
 @pytest.mark.slow
 def test_demo_config_trains_and_tools_test_reports_frame_map(tmp_path, capsys):
     root = str(tmp_path / 'ava')
     write_demo('ava', root, seed=0, limit=6)
-    cfg = Config.fromfile('configs/tasks/ava_demo.py')
-    cfg = Config(retarget(cfg.to_dict(), 'data/demo/ava', root))
+    cfg = demo_config('configs/tasks/ava_demo.py', 'data/demo/ava', root)
     cfg.work_dir = str(tmp_path / 'work')
     epochs = 10
     cfg.train_cfg.max_epochs = epochs

@@ -5,36 +5,17 @@ import importlib.util
 import os.path as osp
 
 import pytest
-import torch
-from mmengine.config import Config
+from config_helpers import demo_config
 from mmengine.runner import Runner
 
 from tasks_detection.demo.thumos14 import write_demo
-
-
-def retarget(value, old, new):
-    if isinstance(value, str):
-        return value.replace(old, new)
-    if isinstance(value, dict):
-        return {k: retarget(v, old, new) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return type(value)(retarget(v, old, new) for v in value)
-    return value
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    yield
-    torch.set_num_threads(threads)
 
 
 @pytest.mark.slow
 def test_demo_config_trains_and_tools_test_reports_map(tmp_path, capsys):
     root = str(tmp_path / 'thumos14')
     write_demo('thumos14', root, seed=0, limit=12)
-    cfg = Config.fromfile('configs/tasks/thumos14_demo.py')
-    cfg = Config(retarget(cfg.to_dict(), 'data/demo/thumos14', root))
+    cfg = demo_config('configs/tasks/thumos14_demo.py', 'data/demo/thumos14', root)
     cfg.work_dir = str(tmp_path / 'work')
     cfg.train_cfg.max_epochs = 12
     cfg.train_cfg.val_begin = cfg.train_cfg.val_interval = 12
