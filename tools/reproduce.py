@@ -2,15 +2,19 @@
 
     python tools/reproduce.py [--primaries P ...] [--methods M ...] [--seeds K ...]
         [--ablation-seeds K ...] [--budget full|short] [--max-epochs N]
-        [--backbones reproduce|standard] [--no-zero-shot] [--root work_dirs/reproduce]
-        [--dry-run] [--report-only]
+        [--backbones reproduce|standard] [--no-zero-shot] [--no-tune]
+        [--root work_dirs/reproduce] [--dry-run] [--report-only]
 
 For each primary x method x seed it trains (``tools/train.py --work-dir
 <root>/<method>/<primary>/seed<k> --cfg-options randomness.seed=<k>``) and tests
 (``tools/test.py --metrics-json``); then the zero-shot runs of Table 2 (the held-out model
-with and without the prompts of the DLM seed-k run); then it writes ``docs/results.md``
-(both tables, mean ± spread over seeds, trainable %) and ``docs/fig3_layer2.png`` (DLM
-with and without layer 2: validation metric and training loss against iterations).
+with and without the prompts of the DLM seed-k run); then the search of DLM's settings on a
+validation split of 50Salads (``TUNE_VARIANTS``: learning rate, prompts, tap and prompt
+layer, schedule; every 4th training video held out, the test split never read) and the
+winner trained and tested like Table 1's DLM; then it writes ``docs/results.md`` (both
+tables, mean ± spread over seeds, trainable %, the search, caveats) and
+``docs/fig3_layer2.png`` (DLM with and without layer 2: validation metric and training loss
+against iterations).
 
 Budget: ``--budget short`` halves the schedules of the prompt-tuning and HPS runs (every
 epoch count that depends on the length, scheduler included); ``--ablation-seeds 0`` runs
