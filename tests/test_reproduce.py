@@ -544,66 +544,78 @@ class ValueRecorder(Recorder):
 def tuning_plan(tool, root):
     planner = tool.Planner(str(root), check_hps=no_blocker, factor=0.5)
     plan = planner.build(['50salads'], ['full', 'dlm'], [0, 1], zero_shot=False)
-    tuning = tool.TuningPlanner(planner)
+    tuning = tool.TuningPlanner(planner, '50salads')
     tuning.add_search()
     return plan, tuning
 
 
-def test_tuning_splits_hold_out_training_videos_only(tool, tmp_path):
-    train_path, val_path = tool.write_tuning_splits(str(tmp_path / 'runs'))
-    cfg = Config.fromfile(f'{REPO}/configs/tasks/50salads_demo.py', import_custom_modules=False)
-    dataset = cfg.train_dataloader.dataset
+@pytest.mark.parametrize('task', ['50salads', 'ssv2'])
+def test_tuning_splits_hold_out_training_samples_only(tool, tmp_path, task):
+    train_path, val_path = tool.write_tuning_splits(str(tmp_path / 'runs'), task)
+    cfg = Config.fromfile(f'{REPO}/configs/tasks/{task}_demo.py', import_custom_modules=False)
 
-    def names(path):
-        with open(osp.join(REPO, dataset.data_root, path)) as handle:
-            return handle.read().split()
+    def lines(dataset, path=None):
+        path = osp.join(REPO, dataset.get('data_root') or '', path or dataset.ann_file)
+        with open(path) as handle:
+            return [line.strip() for line in handle if line.strip()]
 
-    training, test = names(dataset.ann_file), names(cfg.test_dataloader.dataset.ann_file)
-    train, val = names(train_path), names(val_path)
+    training, test = lines(cfg.train_dataloader.dataset), lines(cfg.test_dataloader.dataset)
+    train, val = lines({}, train_path), lines({}, val_path)
     assert val == sorted(training)[3::4] and len(val) == len(training) // 4
     assert sorted(train + val) == sorted(training) and not set(train) & set(val)
     assert not set(val) & set(test)
 
 
+def test_tuning_variants_fit_each_primarys_layers(tool):
+    for task in tool.TUNE_TASKS:
+        variants = tool.tune_variants(task)
+        layers = tool.DEMO_LAYERS[task]
+        assert variants['prompt_late'][1] == {'model.primary.prompt_layer': layers - 1}
+        late = variants['tap_late'][1]
+        assert len(late) == 5 and f'model.auxiliaries.{task}.tap_layer' not in late
+        assert [k for k in variants if k.startswith('lr')] == ['lr3e-4', 'lr3e-3', 'lr1e-2']
+    assert tool.tune_variants('ssv2')['tap_late'][1]['model.auxiliaries.50salads.tap_layer'] == 5
+
+
 def test_tuning_runs_validate_on_the_held_out_split(tool, tmp_path):
     root = tmp_path / 'runs'
     plan, _ = tuning_plan(tool, root)
-    assert [plan.runs[k].method for k in plan.tuning] == [
-        f'tune_{name}' for name in tool.TUNE_VARIANTS
+    assert [plan.runs[k].method for k in plan.tuning['50salads']] == [
+        f'tune_{name}' for name in tool.tune_variants('50salads')
     ]
     base = plan.runs[('tune_full', '50salads', 0)]
-    train, val = tool.tuning_split_paths(str(root))
+    train, val = tool.tuning_split_paths(str(root), '50salads')
     assert base.model_options['train_dataloader.dataset.ann_file'] == train
-    for key in plan.tuning:
+    for key in plan.tuning['50salads']:
         run = plan.runs[key]
         assert base.key in run.deps and run.model_options['model.primary.checkpoint'] == (
             base.work_dir
         )
         for split in ('val', 'test'):
             assert run.model_options[f'{split}_dataloader.dataset.ann_file'] == val
-    runs = {plan.runs[k].method: plan.runs[k] for k in plan.tuning}
+    runs = {plan.runs[k].method: plan.runs[k] for k in plan.tuning['50salads']}
     default, x2 = runs['tune_default'], runs['tune_schedule_x2']
     assert default.train_options['train_cfg.max_epochs'] == 10  # Table 1's short schedule
     assert 'train_cfg.max_epochs' not in x2.train_options  # the config's 20 epochs
-    assert runs['tune_lr3e-3'].model_options['optim_wrapper.optimizer.lr'] == 3e-3
     # what shapes the model reaches tools/test.py too
+    assert runs['tune_lr3e-3'].model_options['optim_wrapper.optimizer.lr'] == 3e-3
     assert runs['tune_tap_late'].model_options['model.auxiliaries.youtube_vis.tap_layer'] == 5
 
 
 def test_the_best_validated_variant_runs_on_the_test_split(tool, tmp_path, capsys):
     root = tmp_path / 'runs'
     plan, tuning = tuning_plan(tool, root)
-    values = {name: 60 for name in tool.TUNE_VARIANTS}
+    values = {name: 60 for name in tool.tune_variants('50salads')}
     values.update(default=70, prompts16=75)
     recorder = ValueRecorder(values)
     assert tool.execute(plan, runner=recorder, needs_checkpoint=bool) == []
-    assert tool.best_variant(plan, plan.tuning) == ('prompts16', pytest.approx(values))
+    assert tool.best_variant(plan, '50salads') == ('prompts16', pytest.approx(values))
     assert tool.run_tuned(plan, tuning, [0, 1], False, runner=recorder, needs_checkpoint=bool) == []
-    assert [plan.runs[k].name for k in plan.tuned] == [
+    assert [plan.runs[k].name for k in plan.tuned['50salads']] == [
         'dlm_tuned/50salads/seed0',
         'dlm_tuned/50salads/seed1',
     ]
-    tuned = plan.runs[plan.tuned[0]]
+    tuned = plan.runs[plan.tuned['50salads'][0]]
     assert tuned.model_options['model.mapper.num_prompts'] == 16
     assert 'test_dataloader.dataset.ann_file' not in tuned.model_options  # the test split
     assert tuned.model_options['model.primary.checkpoint'] == osp.join(
@@ -611,12 +623,15 @@ def test_the_best_validated_variant_runs_on_the_test_split(tool, tmp_path, capsy
     )
     assert 'prompts16 validated best' in capsys.readouterr().out
 
-    tool.write_tuning_splits(str(root))
+    tool.write_tuning_splits(str(root), '50salads')
     results = tool.collect(plan, ['50salads'], ['full', 'dlm'], [0, 1])
-    assert results.tuning_split == (12, 4) and results.tuning_base == 50.0
+    assert results.tuning_split['50salads'] == (12, 4)
+    assert results.tuning_base['50salads'] == 50.0
+    assert results.tuned['50salads'] == [50.0, 50.0]
     lines = tool.tuning_lines(results)
+    assert '### 50Salads (4 of 16 training samples held out)' in lines
+    assert '| `prompts16` | 16 prompts per auxiliary (default 8) | **75.00** |' in lines
     assert '| no prompts | the re-fine-tuned 50Salads model alone | 50.00 |' in lines
-    assert '| `prompts16` | 16 prompts per auxiliary | **75.00** |' in lines
     assert any(
         line.startswith('- `prompts16` validated best (75.00 against 70.00') for line in lines
     )
@@ -624,8 +639,9 @@ def test_the_best_validated_variant_runs_on_the_test_split(tool, tmp_path, capsy
 
 def test_a_tie_keeps_table_1s_setting(tool, tmp_path, capsys):
     plan, tuning = tuning_plan(tool, tmp_path / 'runs')
-    assert tool.best_variant(plan, plan.tuning)[0] is None  # nothing ran yet
+    assert tool.best_variant(plan, '50salads')[0] is None  # nothing ran yet
     tool.execute(plan, runner=ValueRecorder({}), needs_checkpoint=bool)  # all 50
-    assert tool.best_variant(plan, plan.tuning)[0] == 'default'
-    assert tool.run_tuned(plan, tuning, [0], False, runner=Recorder()) == [] and not plan.tuned
+    assert tool.best_variant(plan, '50salads')[0] == 'default'
+    assert tool.run_tuned(plan, tuning, [0], False, runner=Recorder()) == []
+    assert '50salads' not in plan.tuned
     assert "Table 1's setting validated best" in capsys.readouterr().out

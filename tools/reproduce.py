@@ -9,9 +9,9 @@ For each primary x method x seed it trains (``tools/train.py --work-dir
 <root>/<method>/<primary>/seed<k> --cfg-options randomness.seed=<k>``) and tests
 (``tools/test.py --metrics-json``); then the zero-shot runs of Table 2 (the held-out model
 with and without the prompts of the DLM seed-k run); then the search of DLM's settings on a
-validation split of 50Salads (``TUNE_VARIANTS``: learning rate, prompts, tap and prompt
-layer, schedule; every 4th training video held out, the test split never read) and the
-winner trained and tested like Table 1's DLM; then it writes ``docs/results.md`` (both
+validation split of SSv2 and 50Salads (``tune_variants``: learning rate, prompts, tap and
+prompt layer, schedule; every 4th training sample held out, the test split never read) and
+each winner trained and tested like Table 1's DLM; then it writes ``docs/results.md`` (both
 tables, mean ± spread over seeds, trainable %, the search, caveats) and
 ``docs/fig3_layer2.png`` (DLM with and without layer 2: validation metric and training loss
 against iterations).
@@ -347,9 +347,9 @@ class Plan:
     notes: list = field(default_factory=list)  # what was left out, and why
     table1: list = field(default_factory=list)  # keys of Table 1's runs
     table2: list = field(default_factory=list)  # keys of Table 2's runs
-    tuning: list = field(default_factory=list)  # keys of the validation-split DLM variants
-    tuned: list = field(default_factory=list)  # keys of the chosen variant's test runs
-    tuning_splits: tuple = ()  # the tuning's (training, validation) bundles
+    tuning: dict = field(default_factory=dict)  # task -> keys of its DLM variants (val)
+    tuned: dict = field(default_factory=dict)  # task -> keys of the chosen variant's runs
+    tuning_splits: dict = field(default_factory=dict)  # task -> (training, validation) files
 
 
 class Planner:
@@ -491,76 +491,104 @@ class Planner:
 
 
 # -- tuning on a validation split ---------------------------------------------------------
-#: the primary whose DLM hyper-parameters are tuned: the cheapest one (about 30 s a run)
-TUNE_TASK = '50salads'
-#: every TUNE_VAL_EVERY-th video of the training split (sorted) is the validation split
+#: the primaries whose DLM settings are searched: where DLM trails most (SSv2) and the
+#: cheapest one (50Salads), about a minute and half a minute a run
+TUNE_TASKS = ('ssv2', '50salads')
+#: every TUNE_VAL_EVERY-th line of the training annotation file (sorted) is validation
 TUNE_VAL_EVERY = 4
-#: the auxiliaries' last-but-one layers (their demo encoders have 4, 4, 4, 4 and 6 layers)
-_TAP_LATE = {'ssv2': 3, 'ava': 3, 'thumos14': 3, 'imagenet_vid': 3, 'youtube_vis': 5}
-#: name -> (what it changes against Table 1's DLM, --cfg-options, schedule factor)
-TUNE_VARIANTS = {
-    'default': ("Table 1's setting", {}, 1.0),
-    'lr3e-4': ('learning rate 3e-4 (default 1e-3)', {'optim_wrapper.optimizer.lr': 3e-4}, 1.0),
-    'lr3e-3': ('learning rate 3e-3', {'optim_wrapper.optimizer.lr': 3e-3}, 1.0),
-    'lr1e-2': ('learning rate 1e-2', {'optim_wrapper.optimizer.lr': 1e-2}, 1.0),
-    'prompts4': ('4 prompts per auxiliary (default 8)', {'model.mapper.num_prompts': 4}, 1.0),
-    'prompts16': ('16 prompts per auxiliary', {'model.mapper.num_prompts': 16}, 1.0),
-    'tap_early': (
-        'auxiliaries tapped after their first layer (default: the middle)',
-        {f'model.auxiliaries.{task}.tap_layer': 1 for task in _TAP_LATE},
-        1.0,
-    ),
-    'tap_late': (
-        'auxiliaries tapped before their last layer',
-        {f'model.auxiliaries.{task}.tap_layer': layer for task, layer in _TAP_LATE.items()},
-        1.0,
-    ),
-    'prompt_early': (
-        "prompts join the primary's block 1 of 6 (default 3)",
-        {'model.primary.prompt_layer': 1},
-        1.0,
-    ),
-    'prompt_late': (
-        "prompts join the primary's block 5 of 6",
-        {'model.primary.prompt_layer': 5},
-        1.0,
-    ),
-    'schedule_x2': ('twice the training schedule', {}, 2.0),
+#: encoder layers of the demo models (``TaskPlugin.num_layers``): where taps and prompts go
+DEMO_LAYERS = {
+    'ssv2': 4,
+    'ava': 4,
+    'thumos14': 4,
+    '50salads': 6,
+    'imagenet_vid': 4,
+    'youtube_vis': 6,
 }
 
 
-def write_tuning_splits(root: str, task: str = TUNE_TASK) -> tuple[str, str]:
-    """Split the primary's training split into training and validation bundles under
-    ``<root>/tune/splits`` (absolute paths); the test split is never read."""
+def tune_variants(task: str) -> dict:
+    """``{name: (what it changes against Table 1's DLM, --cfg-options, schedule factor)}``
+    for the DLM run with primary ``task``; ``default`` is Table 1's setting."""
+    auxiliaries = [t for t in DEMO_LAYERS if t != task]
+    layers = DEMO_LAYERS[task]
+    lr = load_config(config_path('dlm', task)).optim_wrapper.optimizer.lr
+    variants = {'default': ("Table 1's setting", {}, 1.0)}
+    for factor in (0.3, 3.0, 10.0):
+        value = float(f'{lr * factor:.1g}')
+        variants['lr' + f'{value:.0e}'.replace('e-0', 'e-')] = (
+            f'learning rate {value:g} (default {lr:g})',
+            {'optim_wrapper.optimizer.lr': value},
+            1.0,
+        )
+    for prompts in (4, 16):
+        variants[f'prompts{prompts}'] = (
+            f'{prompts} prompts per auxiliary (default 8)',
+            {'model.mapper.num_prompts': prompts},
+            1.0,
+        )
+    variants['tap_early'] = (
+        'auxiliaries tapped after their first layer (default: the middle one)',
+        {f'model.auxiliaries.{t}.tap_layer': 1 for t in auxiliaries},
+        1.0,
+    )
+    variants['tap_late'] = (
+        'auxiliaries tapped before their last layer',
+        {f'model.auxiliaries.{t}.tap_layer': DEMO_LAYERS[t] - 1 for t in auxiliaries},
+        1.0,
+    )
+    for name, layer in (('prompt_early', 1), ('prompt_late', layers - 1)):
+        variants[name] = (
+            f"prompts join the primary's layer {layer} of {layers} (default {layers // 2})",
+            {'model.primary.prompt_layer': layer},
+            1.0,
+        )
+    variants['schedule_x2'] = ('twice the training schedule', {}, 2.0)
+    return variants
+
+
+def _training_annotations(task: str) -> str:
+    """The training split's annotation file of ``task`` (absolute)."""
     dataset = load_config(config_path('full', task)).train_dataloader.dataset
-    with open(osp.join(ROOT, dataset.data_root, dataset.ann_file)) as handle:
-        videos = sorted(line.strip() for line in handle if line.strip())
-    val = videos[TUNE_VAL_EVERY - 1 :: TUNE_VAL_EVERY]
-    paths = tuning_split_paths(root)
+    return osp.join(ROOT, dataset.get('data_root') or '', dataset.ann_file)
+
+
+def tuning_split_paths(root: str, task: str) -> tuple[str, str]:
+    """Where the tuning's training and validation annotation files of ``task`` go."""
+    extension = osp.splitext(_training_annotations(task))[1]
+    splits = osp.join(ROOT, root, 'tune', 'splits', task)
+    return osp.join(splits, f'train{extension}'), osp.join(splits, f'val{extension}')
+
+
+def write_tuning_splits(root: str, task: str) -> tuple[str, str]:
+    """Split ``task``'s training annotation file (one sample a line) into training and
+    validation files under ``<root>/tune/splits/<task>``; the test split is never read."""
+    with open(_training_annotations(task)) as handle:
+        lines = sorted(line.strip() for line in handle if line.strip())
+    val = lines[TUNE_VAL_EVERY - 1 :: TUNE_VAL_EVERY]
+    held_out = set(val)
+    paths = tuning_split_paths(root, task)
     os.makedirs(osp.dirname(paths[0]), exist_ok=True)
-    for path, names in zip(paths, ([v for v in videos if v not in val], val)):
+    for path, chosen in zip(paths, ([v for v in lines if v not in held_out], val)):
         with open(path, 'w') as handle:
-            handle.write(''.join(f'{name}\n' for name in names))
+            handle.write(''.join(f'{line}\n' for line in chosen))
     return paths
 
 
-def tuning_split_paths(root: str) -> tuple[str, str]:
-    splits = osp.join(ROOT, root, 'tune', 'splits')
-    return osp.join(splits, 'train.bundle'), osp.join(splits, 'val.bundle')
-
-
 class TuningPlanner:
-    """The runs of the page's "what was tried" section, on ``TUNE_TASK`` only: the primary
+    """The runs of the page's "what was tried" section for one primary: the primary
     fine-tuned on the training split minus a validation split, DLM with each of
-    ``TUNE_VARIANTS`` on top of it (validated on that split), then the variant that
+    ``tune_variants`` on top of it (validated on that split), then the variant that
     validated best trained and tested like Table 1's DLM."""
 
-    def __init__(self, planner: Planner):
+    def __init__(self, planner: Planner, task: str):
         self.planner = planner
         self.root = planner.root
+        self.task = task
+        self.variants = tune_variants(task)
 
     def split_options(self) -> dict:
-        train, val = tuning_split_paths(self.root)
+        train, val = tuning_split_paths(self.root, self.task)
         return {
             'train_dataloader.dataset.ann_file': train,
             'val_dataloader.dataset.ann_file': val,
@@ -569,7 +597,7 @@ class TuningPlanner:
 
     def add_search(self, seed: int = 0) -> list:
         """The base model and one DLM run per variant; returns the variants' keys."""
-        planner, task = self.planner, TUNE_TASK
+        planner, task = self.planner, self.task
         base = Run(
             'tune_full',
             task,
@@ -580,22 +608,22 @@ class TuningPlanner:
             {'randomness.seed': seed},
         )
         planner.add(base)
-        keys = []
-        for name in TUNE_VARIANTS:
-            run = self.dlm_run(name, seed, f'tune_{name}', base)
-            keys.append(planner.add(run).key)
-        planner.plan.tuning = keys
-        planner.plan.tuning_splits = tuning_split_paths(self.root)
+        keys = [
+            planner.add(self.dlm_run(name, seed, f'tune_{name}', base)).key
+            for name in self.variants
+        ]
+        planner.plan.tuning[task] = keys
+        planner.plan.tuning_splits[task] = tuning_split_paths(self.root, task)
         return keys
 
     def dlm_run(self, variant: str, seed: int, method: str, base: Run | None) -> Run:
         """DLM with ``variant``: on the tuning splits over ``base`` when given, else wired
         like Table 1's DLM (test split)."""
-        task = TUNE_TASK
+        task = self.task
         config = config_path('dlm', task)
         cfg = load_config(config)
         model_options, deps = self.planner.backbone_options(config)
-        _, options, factor = TUNE_VARIANTS[variant]
+        _, options, factor = self.variants[variant]
         train_options = {'randomness.seed': seed}
         train_options.update(
             scaled_schedule(cfg, self.planner.factor * factor, self.planner.max_epochs)
@@ -615,21 +643,22 @@ class TuningPlanner:
         keys = [
             self.planner.add(self.dlm_run(variant, seed, 'dlm_tuned', None)).key for seed in seeds
         ]
-        self.planner.plan.tuned = keys
+        self.planner.plan.tuned[self.task] = keys
         return keys
 
 
-def best_variant(plan: Plan, keys: list) -> tuple[str | None, dict]:
-    """The variant with the highest validation metric (Table 1's setting on a tie), and
-    every variant's value; None while a variant has no metrics yet."""
-    metric = METRICS[TUNE_TASK]
+def best_variant(plan: Plan, task: str) -> tuple[str | None, dict]:
+    """The variant with the highest validation metric on ``task`` (Table 1's setting on a
+    tie), and every variant's value; None while a variant has no metrics yet."""
+    metric = METRICS[task]
     values = {}
+    keys = plan.tuning.get(task, [])
     for key in keys:
         run = plan.runs[key]
         metrics = _metrics(run, metric, [])
         if metrics is not None:
             values[run.method[len('tune_') :]] = float(metrics[metric.key]) * metric.scale
-    if set(values) != set(TUNE_VARIANTS):
+    if not keys or len(values) != len(keys):
         return None, values
     best = max(values, key=lambda name: (values[name], name == 'default'))
     return best, values
@@ -869,11 +898,14 @@ class Results:
     wall_s: float | None = None
     options: str = ''
     ablation_seeds: list | None = None  # when they differ from ``seeds``
-    tuning: dict = field(default_factory=dict)  # variant -> validation metric
-    tuned_variant: str | None = None  # the variant that validated best
-    tuned: list = field(default_factory=list)  # its test metric per seed
-    tuning_split: tuple | None = None  # (training videos, validation videos)
-    tuning_base: float | None = None  # the re-fine-tuned primary alone, validation metric
+    # per searched primary: variant -> validation metric; the variant that validated best;
+    # its test metric per seed; (training, validation) sample counts; the re-fine-tuned
+    # primary alone on the validation split
+    tuning: dict = field(default_factory=dict)
+    tuned_variant: dict = field(default_factory=dict)
+    tuned: dict = field(default_factory=dict)
+    tuning_split: dict = field(default_factory=dict)
+    tuning_base: dict = field(default_factory=dict)
 
 
 def collect(plan: Plan, primaries, methods, seeds) -> Results:
@@ -902,23 +934,8 @@ def collect(plan: Plan, primaries, methods, seeds) -> Results:
         results.table2.setdefault((row, run.task), []).append(
             float(metrics[metric.key]) * metric.scale
         )
-    if plan.tuning:
-        results.tuned_variant, results.tuning = best_variant(plan, plan.tuning)
-        metric = METRICS[TUNE_TASK]
-        base = plan.runs.get(('tune_full', TUNE_TASK, 0))
-        metrics = _metrics(base, metric, []) if base is not None else None
-        if metrics is not None:
-            results.tuning_base = float(metrics[metric.key]) * metric.scale
-        counts = []
-        for path in plan.tuning_splits:
-            if osp.isfile(path):
-                with open(path) as handle:
-                    counts.append(sum(1 for line in handle if line.strip()))
-        results.tuning_split = tuple(counts) if len(counts) == 2 else None
-        for key in plan.tuned:
-            metrics = _metrics(plan.runs[key], metric, results.notes)
-            if metrics is not None:
-                results.tuned.append(float(metrics[metric.key]) * metric.scale)
+    for task in plan.tuning:
+        collect_tuning(plan, task, results)
     for run in plan.runs.values():
         record = run.record() if run.own_work_dir else {}
         if record:
@@ -935,6 +952,26 @@ def collect(plan: Plan, primaries, methods, seeds) -> Results:
                 )
             )
     return results
+
+
+def collect_tuning(plan: Plan, task: str, results: Results) -> None:
+    metric = METRICS[task]
+    results.tuned_variant[task], results.tuning[task] = best_variant(plan, task)
+    base = plan.runs.get(('tune_full', task, 0))
+    metrics = _metrics(base, metric, []) if base is not None else None
+    if metrics is not None:
+        results.tuning_base[task] = float(metrics[metric.key]) * metric.scale
+    counts = []
+    for path in plan.tuning_splits.get(task, ()):
+        if osp.isfile(path):
+            with open(path) as handle:
+                counts.append(sum(1 for line in handle if line.strip()))
+    if len(counts) == 2:
+        results.tuning_split[task] = tuple(counts)
+    for key in plan.tuned.get(task, []):
+        metrics = _metrics(plan.runs[key], metric, results.notes)
+        if metrics is not None:
+            results.tuned.setdefault(task, []).append(float(metrics[metric.key]) * metric.scale)
 
 
 def _metrics(run: Run, metric: Metric, notes: list) -> dict | None:
@@ -1188,57 +1225,66 @@ CAVEATS = (
 
 
 def tuning_lines(results: Results) -> list[str]:
-    """The "what was tried" section: the validation-split search and its test result."""
+    """The "what was tried" section: the validation-split searches and their test results."""
     if not results.tuning:
         return []
-    metric = METRICS[TUNE_TASK]
-    name = NAMES[TUNE_TASK]
-    split = ''
-    if results.tuning_split:
-        split = (
-            f' ({results.tuning_split[1]} of the {sum(results.tuning_split)} training videos, '
-            f'every {TUNE_VAL_EVERY}th in name order)'
-        )
     lines = [
         '## What was tried: DLM tuned on a validation split',
         '',
-        f'Where DLM-VMTL trails, its settings were searched on {name} (its runs are the '
-        f'cheapest) on a validation split carved out of the training split{split}; the '
-        f'{name} model was fine-tuned again on the remaining training videos for this, and '
-        "the test split was not read. One seed (0), one change at a time against Table 1's "
-        'setting.',
+        f'Where DLM-VMTL trails, its settings were searched on {_names(results.tuning)}: on '
+        'a validation split carved out of the training split (every '
+        f'{TUNE_VAL_EVERY}th sample in name order), with the primary fine-tuned again on the '
+        'remaining training samples; the test split was not read. One seed (0), one change '
+        "at a time against Table 1's setting; the variant that validated best was then "
+        "trained like Table 1's DLM-VMTL (both seeds) and tested.",
         '',
-        f'| Setting | Change | validation {metric.label} |',
-        '|---|---|---|',
     ]
-    top = max(results.tuning.values()) if results.tuning else None
-    for variant, (change, _, _) in TUNE_VARIANTS.items():
-        value = results.tuning.get(variant)
+    for task in results.tuning:
+        lines += _task_tuning_lines(results, task)
+    return lines
+
+
+def _names(tasks) -> str:
+    names = [NAMES[t] for t in tasks]
+    return names[0] if len(names) == 1 else ', '.join(names[:-1]) + ' and ' + names[-1]
+
+
+def _task_tuning_lines(results: Results, task: str) -> list[str]:
+    metric, name = METRICS[task], NAMES[task]
+    values = results.tuning[task]
+    split = results.tuning_split.get(task)
+    title = f'### {name}' + (
+        f' ({split[1]} of {sum(split)} training samples held out)' if split else ''
+    )
+    lines = [title, '', f'| Setting | Change | validation {metric.label} |', '|---|---|---|']
+    top = max(values.values()) if values else None
+    for variant, (change, _, _) in tune_variants(task).items():
+        value = values.get(variant)
         cell = '–' if value is None else f'{value:.2f}'
         if value is not None and value == top:
             cell = f'**{cell}**'
         lines.append(f'| `{variant}` | {change} | {cell} |')
-    if results.tuning_base is not None:
-        lines.append(
-            f'| no prompts | the re-fine-tuned {name} model alone | {results.tuning_base:.2f} |'
-        )
+    base = results.tuning_base.get(task)
+    if base is not None:
+        lines.append(f'| no prompts | the re-fine-tuned {name} model alone | {base:.2f} |')
     lines.append('')
-    best = results.tuned_variant
+    best = results.tuned_variant.get(task)
+    dlm = results.table1.get(('dlm', task))
+    full = results.table1.get(('full', task))
     if best is None:
         lines.append('- The search is not complete.')
     elif best == 'default':
         lines.append(
             "- No change validated better than Table 1's setting, so Table 1's DLM-VMTL "
-            'row is also the tuned one.'
+            f'row ({format_cell(dlm)}; full fine-tuning {format_cell(full)}) is also the '
+            'tuned one.'
         )
     else:
-        dlm = results.table1.get(('dlm', TUNE_TASK))
-        full = results.table1.get(('full', TUNE_TASK))
         lines.append(
-            f'- `{best}` validated best ({results.tuning[best]:.2f} against '
-            f"{results.tuning['default']:.2f} for Table 1's setting). Trained like Table 1's "
-            f'DLM-VMTL and tested on the test split: {format_cell(results.tuned)} '
-            f'(Table 1: DLM-VMTL {format_cell(dlm)}, full fine-tuning {format_cell(full)}).'
+            f'- `{best}` validated best ({values[best]:.2f} against {values["default"]:.2f} '
+            f"for Table 1's setting). Trained like Table 1's DLM-VMTL and tested: "
+            f'{format_cell(results.tuned.get(task))} (Table 1: DLM-VMTL {format_cell(dlm)}, '
+            f'full fine-tuning {format_cell(full)}).'
         )
     return lines + ['']
 
@@ -1440,19 +1486,20 @@ def parse_args(argv=None):
 def run_tuned(plan: Plan, tuning: TuningPlanner, seeds, dry_run: bool, **execute_args) -> list:
     """Train and test the variant that validated best, as Table 1's DLM (nothing when
     that is Table 1's own setting); returns the failed runs' names."""
-    best, _ = best_variant(plan, plan.tuning)
+    task = NAMES[tuning.task]
+    best, _ = best_variant(plan, tuning.task)
     if best is None:
         print(
-            'tuning: the variant that validates best then runs on the test split, seeds '
-            + ', '.join(str(s) for s in seeds),
+            f'tuning {task}: the variant that validates best then runs on the test split, '
+            'seeds ' + ', '.join(str(s) for s in seeds),
             flush=True,
         )
         return []
     if best == 'default':
-        print("tuning: Table 1's setting validated best; nothing more to run", flush=True)
+        print(f"tuning {task}: Table 1's setting validated best; nothing more to run", flush=True)
         return []
     keys = tuning.add_tuned(best, seeds)
-    print(f'tuning: {best} validated best; trained and tested on the test split', flush=True)
+    print(f'tuning {task}: {best} validated best; trained and tested on the test split', flush=True)
     needed = set(keys) | {dep for key in keys for dep in plan.runs[key].deps}
     subplan = Plan(runs={k: r for k, r in plan.runs.items() if k in needed})
     return execute(subplan, dry_run=dry_run, **execute_args)
@@ -1469,14 +1516,19 @@ def main(argv=None) -> int:
     plan = planner.build(
         primaries, methods, seeds, zero_shot=not args.no_zero_shot, ablation_seeds=ablation_seeds
     )
-    tuning = None
-    if not args.no_tune and TUNE_TASK in primaries and 'dlm' in methods:
-        tuning = TuningPlanner(planner)
+    tunings = []
+    if not args.no_tune and 'dlm' in methods:
+        tunings = [TuningPlanner(planner, t) for t in TUNE_TASKS if t in primaries]
+    for tuning in tunings:
         tuning.add_search()
     print(
         f'{len(plan.runs)} runs ({len(plan.table1)} Table 1 cells x seeds, '
         f'{len(plan.table2)} zero-shot evaluations'
-        + (f', {len(plan.tuning)} DLM settings on a validation split' if tuning else '')
+        + (
+            f', {sum(map(len, plan.tuning.values()))} DLM settings on validation splits'
+            if tunings
+            else ''
+        )
         + f') under {args.root}',
         flush=True,
     )
@@ -1489,16 +1541,16 @@ def main(argv=None) -> int:
             if code:
                 print(f'demo data: failed (exit {code})', flush=True)
                 return code
-            if tuning is not None:
-                write_tuning_splits(args.root)
+            for tuning in tunings:
+                write_tuning_splits(args.root, tuning.task)
         failed = execute(plan, dry_run=args.dry_run)
-        if tuning is not None:
+        for tuning in tunings:
             failed += run_tuned(plan, tuning, seeds, args.dry_run)
     if args.dry_run or args.no_report:
         return 1 if failed else 0
-    if tuning is not None and not plan.tuned:  # --report-only: show what exists
-        best, _ = best_variant(plan, plan.tuning)
-        if best not in (None, 'default'):
+    for tuning in tunings:  # --report-only: show what exists
+        best, _ = best_variant(plan, tuning.task)
+        if tuning.task not in plan.tuned and best not in (None, 'default'):
             tuning.add_tuned(best, seeds)
     results = collect(plan, primaries, methods, seeds)
     results.ablation_seeds = ablation_seeds
