@@ -32,6 +32,26 @@ def tool():
     del sys.modules[spec.name]
 
 
+@pytest.fixture
+def annotated_repo(tool, tmp_path, monkeypatch):
+    """A repository root under ``tmp_path`` with the real configs and, for 50Salads and
+    SSv2, training and test annotation files in the demo sets' format (16 and 4 samples, a
+    line each): the tuning splits are cut from files the test owns, not from data/demo."""
+    repo = tmp_path / 'repo'
+    repo.mkdir()
+    os.symlink(osp.join(REPO, 'configs'), repo / 'configs')
+    for task, line in (('50salads', 'rgb-{:02d}-1.txt'), ('ssv2', '{}.mp4 3')):
+        cfg = Config.fromfile(f'{REPO}/configs/tasks/{task}_demo.py', import_custom_modules=False)
+        for loader, first in ((cfg.train_dataloader, 0), (cfg.test_dataloader, 100)):
+            dataset = loader.dataset
+            path = repo / (dataset.get('data_root') or '') / dataset.ann_file
+            path.parent.mkdir(parents=True, exist_ok=True)
+            count = 16 if first == 0 else 4
+            path.write_text(''.join(line.format(first + i) + '\n' for i in range(count)))
+    monkeypatch.setattr(tool, 'ROOT', str(repo))
+    return str(repo)
+
+
 def no_blocker(config):
     return None
 
@@ -550,12 +570,12 @@ def tuning_plan(tool, root):
 
 
 @pytest.mark.parametrize('task', ['50salads', 'ssv2'])
-def test_tuning_splits_hold_out_training_samples_only(tool, tmp_path, task):
+def test_tuning_splits_hold_out_training_samples_only(tool, tmp_path, annotated_repo, task):
     train_path, val_path = tool.write_tuning_splits(str(tmp_path / 'runs'), task)
     cfg = Config.fromfile(f'{REPO}/configs/tasks/{task}_demo.py', import_custom_modules=False)
 
     def lines(dataset, path=None):
-        path = osp.join(REPO, dataset.get('data_root') or '', path or dataset.ann_file)
+        path = osp.join(annotated_repo, dataset.get('data_root') or '', path or dataset.ann_file)
         with open(path) as handle:
             return [line.strip() for line in handle if line.strip()]
 
@@ -602,7 +622,7 @@ def test_tuning_runs_validate_on_the_held_out_split(tool, tmp_path):
     assert runs['tune_tap_late'].model_options['model.auxiliaries.youtube_vis.tap_layer'] == 5
 
 
-def test_the_best_validated_variant_runs_on_the_test_split(tool, tmp_path, capsys):
+def test_the_best_validated_variant_runs_on_the_test_split(tool, tmp_path, annotated_repo, capsys):
     root = tmp_path / 'runs'
     plan, tuning = tuning_plan(tool, root)
     values = {name: 60 for name in tool.tune_variants('50salads')}
