@@ -47,12 +47,16 @@ def build_plugin(seed: int = 0, **kwargs):
 
 
 def demo_set(num_train: int = 16, num_valid: int = 4, seed: int = 0) -> str:
-    """A small demo youtube_vis set, written once per session; returns its folder."""
+    """A small demo youtube_vis set (as many pretraining scenes as training videos), written
+    once per session; returns its folder."""
     key = (num_train, num_valid, seed)
     if key not in _SETS:
         root = tempfile.mkdtemp(prefix='vis_demo_')
         _SETS[key] = write_demo(
-            'youtube_vis', root, seed=seed, num_videos=dict(train=num_train, valid=num_valid)
+            'youtube_vis',
+            root,
+            seed=seed,
+            num_videos=dict(train=num_train, valid=num_valid, pretrain=num_train),
         )
     return _SETS[key]
 

@@ -38,18 +38,25 @@ def folder_size(path: str) -> int:
 
 
 def write_set(name: str, root: str, seed: int = 0, force: bool = False) -> str:
-    """Write one demo set into ``root/name`` unless it is complete already."""
+    """Write one demo set into ``root/name`` unless it is complete already (same seed and,
+    where its module declares a ``DEMO_VERSION``, the same layout version)."""
     if name not in DEMO_SETS:
         raise KeyError(f'unknown demo set {name!r}; known: {sorted(DEMO_SETS)}')
     folder = osp.join(root, name)
-    if osp.isfile(osp.join(folder, MARKER)) and not force:
-        return 'kept'
-    if osp.isdir(folder):
-        shutil.rmtree(folder)  # a partial set from an interrupted run, or --force
     module = importlib.import_module(DEMO_SETS[name])
+    stamp = f'seed={seed}\n'
+    if getattr(module, 'DEMO_VERSION', None) is not None:
+        stamp += f'version={module.DEMO_VERSION}\n'
+    marker = osp.join(folder, MARKER)
+    if osp.isfile(marker) and not force:
+        with open(marker) as handle:
+            if handle.read() == stamp:
+                return 'kept'
+    if osp.isdir(folder):
+        shutil.rmtree(folder)  # partial, another seed or an older layout, or --force
     module.write_demo(name, folder, seed)
-    with open(osp.join(folder, MARKER), 'w') as handle:
-        handle.write(f'seed={seed}\n')
+    with open(marker, 'w') as handle:
+        handle.write(stamp)
     return 'written'
 
 

@@ -36,7 +36,10 @@ _registries = child_registries(
             'tasks_segmentation.evaluation.action_segmentation_metric',
             'tasks_segmentation.evaluation.youtube_vis_metric',
         ],
-        HOOKS=['tasks_segmentation.hooks.epoch_loss_plateau_hook'],
+        HOOKS=[
+            'tasks_segmentation.hooks.epoch_loss_plateau_hook',
+            'tasks_segmentation.hooks.instance_pretrain_hook',
+        ],
     ),
 )
 MODELS = _registries['MODELS']

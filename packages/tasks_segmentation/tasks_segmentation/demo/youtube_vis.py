@@ -1,10 +1,11 @@
 """The ``youtube_vis`` demo set: moving digits with per-frame instance masks, in the real
 YouTube-VIS 2019 layout (DESIGN.md §3, §6).
 
-``<root>/youtube_vis/{train,valid}.json`` (official json: every frame in ``file_names``, one
-RLE or ``null`` per frame in ``segmentations``) and ``{train,valid}/JPEGImages/<video>/
-<frame>.jpg``. 1-3 handwritten digits per video doing one motion template each, the class
-is the digit, masks are the visible pixels after occlusion. Deterministic from ``seed``.
+``<root>/youtube_vis/{train,valid,pretrain}.json`` (official json: every frame in
+``file_names``, one RLE or ``null`` per frame in ``segmentations``) and
+``{train,valid,pretrain}/JPEGImages/<video>/<frame>.jpg``. 1-3 handwritten digits per video
+doing one motion template each, the class is the digit, masks are the visible pixels after
+occlusion. Deterministic from ``seed``.
 
 python -m tasks_segmentation.demo.youtube_vis --root data/demo [--seed 0]
 """
@@ -33,8 +34,12 @@ from dlm_core.demo import (
 NAME = 'youtube_vis'
 #: Category names, one per digit; the category id is ``digit + 1`` (ids start at 1).
 CLASSES = tuple(str(digit) for digit in range(10))
-#: ``{split: (videos, seed offset)}``.
-SPLITS = {'train': (200, 0), 'valid': (24, 1)}
+#: ``{split: (videos, seed offset)}``. ``pretrain`` stands in for the COCO checkpoint that
+#: real VIS models start from: scenes for the backbone's instance-classification pretraining
+#: (``BackboneInstancePretrainHook``), never read by the VIS model's own training or test.
+SPLITS = {'train': (200, 0), 'valid': (24, 1), 'pretrain': (1600, 2)}
+#: Written into the set's completion marker: a set of an older layout is written again.
+DEMO_VERSION = 2
 HEIGHT, WIDTH = 96, 96
 MIN_FRAMES, MAX_FRAMES = 4, 7
 MAX_DIGITS = 3
@@ -172,7 +177,8 @@ def write_split(root: str, split: str, seed: int, num_videos: int | None = None)
 def write_demo(name: str, root: str, seed: int = 0, num_videos: dict | None = None) -> str:
     """Write demo set ``name`` into the folder ``root`` (``data/demo/youtube_vis``); returns
     ``root``. The same ``seed`` gives byte-identical files; ``num_videos``
-    (``{split: count}``) makes a smaller set, for tests."""
+    (``{split: count}``) makes a smaller set, for tests: the splits it leaves out are
+    written without videos."""
     if name != NAME:
         raise ValueError(
             f'tasks_segmentation.demo.youtube_vis writes the demo set {NAME!r}, not {name!r}'
@@ -184,7 +190,8 @@ def write_demo(name: str, root: str, seed: int = 0, num_videos: dict | None = No
         )
     os.makedirs(root, exist_ok=True)
     for split in SPLITS:
-        write_split(root, split, seed, (num_videos or {}).get(split))
+        count = None if num_videos is None else num_videos.get(split, 0)
+        write_split(root, split, seed, count)
     return root
 
 
