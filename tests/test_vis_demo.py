@@ -113,8 +113,9 @@ def test_the_cli_writes_the_set_under_root(tmp_path, capsys):
     main(['--root', str(tmp_path), '--seed', '0'])
     assert capsys.readouterr().out.startswith(f'youtube_vis: {tmp_path / "youtube_vis"} (')
     size = sum(osp.getsize(osp.join(d, f)) for d, _, fs in os.walk(tmp_path) for f in fs)
-    assert size < 8 * 2**20  # a few MB
-    assert osp.isfile(tmp_path / 'youtube_vis' / 'valid.json')
+    assert size < 32 * 2**20  # ~30 MB, most of it the 1,600 pretraining scenes
+    for split in ('train', 'valid', 'pretrain'):
+        assert osp.isfile(tmp_path / 'youtube_vis' / f'{split}.json')
 
 
 def test_an_unknown_set_name_is_an_error(tmp_path):
