@@ -138,7 +138,7 @@ class BackboneInstancePretrainHook(Hook):
         data = load_instance_frames(self.ann_file, self.img_prefix)
         device = next(backbone.parameters()).device
         images = torch.from_numpy(data['images']).permute(0, 3, 1, 2)
-        masks = torch.from_numpy(data['masks'])[:, None].float()
+        masks = torch.from_numpy(data['masks'])[:, None]  # bool: float only per batch
         labels = torch.from_numpy(data['labels']).long()
         frame = torch.from_numpy(data['frame']).long()
         num_classes = int(labels.max()) + 1
@@ -157,9 +157,9 @@ class BackboneInstancePretrainHook(Hook):
             slot[chosen] = torch.arange(len(chosen))
             on_chosen = slot[frame] >= 0
             outputs = backbone(self._normalise(images[chosen].to(device)))
+            chosen_masks = masks[on_chosen].to(device).float()
             pooled = [
-                mask_pooled(outputs[i], masks[on_chosen].to(device), slot[frame[on_chosen]])
-                for i in self.levels
+                mask_pooled(outputs[i], chosen_masks, slot[frame[on_chosen]]) for i in self.levels
             ]
             logits = head(torch.cat(pooled, 1))
             loss = F.cross_entropy(logits, labels[on_chosen].to(device))
