@@ -70,11 +70,19 @@ def test_missing_field_and_conflicting_label_ids(tmp_path):
         read_thumos14_json(write(tmp_path, dict(v1=VIDEO, v2=other)))
 
 
-def test_classes_follow_label_ids(tmp_path):
+def test_classes_come_from_the_config_not_the_label_ids(tmp_path):
+    # the json orders Run before Jump by label_id; the config's order is what counts
     run = dict(VIDEO, annotations=[dict(label='Run', segment=[1, 2], label_id=0)])
     jump = dict(VIDEO, annotations=[dict(label='Jump', segment=[1, 2], label_id=1)])
-    _, classes = read_thumos14_json(write(tmp_path, dict(a=jump, b=run)))
-    assert classes == ['Run', 'Jump']
+    with DefaultScope.overwrite_default_scope('tasks_detection'):
+        dataset = Thumos14Dataset(
+            ann_file=write(tmp_path, dict(a=jump, b=run)),
+            subset='Test',
+            metainfo=dict(classes=('Jump', 'Run')),
+            pipeline=[],
+        )
+    assert dataset.metainfo['classes'] == ('Jump', 'Run')
+    assert [d['labels'] for d in dataset] == [[0], [1]]
 
 
 def test_features_and_segments_on_the_feature_grid(tmp_path):
@@ -85,6 +93,7 @@ def test_features_and_segments_on_the_feature_grid(tmp_path):
             ann_file=path,
             subset='Test',
             data_prefix=dict(feat=str(tmp_path)),
+            metainfo=dict(classes=('Jump',)),
             pipeline=[dict(type='LoadSnippetFeatures'), dict(type='PackTemporalDetectionInputs')],
         )
     item = dataset[0]
@@ -138,8 +147,9 @@ def test_demo_is_deterministic_and_consistent(tmp_path):
     write_demo('thumos14', str(tmp_path / 'b'), seed=3, limit=2)
     write_demo('thumos14', str(tmp_path / 'c'), seed=4, limit=2)
     assert _digest(tmp_path / 'a') == _digest(tmp_path / 'b') != _digest(tmp_path / 'c')
-    database, classes = read_thumos14_json(str(tmp_path / 'a/annotations/thumos14.json'))
-    assert classes == list(CLASSES)[: len(classes)] or set(classes) <= set(CLASSES)
+    database = read_thumos14_json(str(tmp_path / 'a/annotations/thumos14.json'))
+    labels = {a['label'] for v in database.values() for a in v['annotations']}
+    assert labels <= set(CLASSES)
     assert {v['subset'] for v in database.values()} == {'Validation', 'Test'}
     for vid, video in database.items():
         features = np.load(tmp_path / 'a/features' / f'{vid}.npy')
@@ -183,6 +193,7 @@ def test_frames_load_aligned_with_the_features(tmp_path):
             data_prefix=dict(feat=str(tmp_path / 'features'), video=str(tmp_path / 'videos')),
             feat_stride=2,
             num_frames=4,
+            metainfo=dict(classes=tuple(CLASSES)),
             pipeline=[
                 dict(type='LoadSnippetFeatures'),
                 dict(type='LoadSnippetFrames', size=32),

@@ -31,6 +31,7 @@ def write_json(path, videos, subset='Test', classes=('Jump', 'Run')):
 
 def run_metric(ann_file, predictions):
     metric = TemporalDetectionMAP(ann_file=ann_file, subset='Test')
+    metric.dataset_meta = dict(classes=('Jump', 'Run'))  # what the Evaluator sets
     samples = []
     for vid, items in predictions.items():
         items = np.asarray(items, dtype=float).reshape(-1, 4)
@@ -89,7 +90,7 @@ def test_classes_without_ground_truth_do_not_count(tmp_path):
 
 def test_prediction_for_an_unknown_video_names_the_file(tmp_path):
     ann = write_json(tmp_path / 'gt.json', {'v1': [(0, 10, 0)]})
-    with pytest.raises(ValueError, match=r'gt.json.*not in subset "Test".*nope'):
+    with pytest.raises(ValueError, match=r'gt.json \(subset "Test".*not in it: \[.nope.\]'):
         run_metric(ann, {'nope': [(0, 1, 0, 0.5)]})
 
 

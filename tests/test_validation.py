@@ -449,6 +449,7 @@ def test_thumos_missing_feature_file(capsys, tmp_path):
     dataset = dict(
         type='Thumos14Dataset',
         ann_file=str(ann),
+        metainfo=dict(classes=['jump']),
         data_prefix=dict(feat=str(features)),
         pipeline=[],
     )

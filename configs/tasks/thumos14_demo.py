@@ -11,9 +11,20 @@ custom_imports = dict(imports=['tasks_detection'], allow_failed_imports=False)
 
 data_root = 'data/demo/thumos14'
 ann_file = f'{data_root}/annotations/thumos14.json'
-num_classes = 8
+# the demo's classes (tasks_detection.demo.thumos14.CLASSES), in the head's order: the
+# dataset reads them from here, never from the json's labels
+classes = (
+    'MoveLeft', 'MoveRight', 'MoveUp', 'MoveDown',
+    'Grow', 'Shrink', 'TurnClockwise', 'TurnCounterClockwise',
+)  # fmt: skip
+num_classes = len(classes)
 feat_channels = 128  # the demo's GridMotionExtractor
 feat_stride, num_frames = 2, 4  # frames between snippets, frames per snippet (10 fps)
+# the extractor that made the demo features (tasks_detection.demo.thumos14): what
+# tools/extract_features.py runs on new videos for this model
+feature_extractor = dict(
+    type='GridMotionExtractor', snippet_len=num_frames, stride=feat_stride, out_channels=128
+)
 num_levels = 4
 
 model = dict(
@@ -48,6 +59,8 @@ test_pipeline = [dict(type='LoadSnippetFeatures'), dict(type='PackTemporalDetect
 dataset = dict(
     type='Thumos14Dataset',
     ann_file=ann_file,
+    metainfo=dict(classes=classes),
+    num_classes=num_classes,
     data_prefix=dict(feat=f'{data_root}/features'),
     feat_stride=feat_stride,
     num_frames=num_frames,

@@ -12,7 +12,15 @@ custom_imports = dict(imports=['tasks_detection'], allow_failed_imports=False)
 
 data_root = 'data/thumos14'
 ann_file = f'{data_root}/annotations/thumos14.json'
-num_classes = 20
+# THUMOS14's 20 detection classes in the order of ActionFormer's label_id (alphabetical):
+# the dataset reads them from here, never from the json's labels
+classes = (
+    'BaseballPitch', 'BasketballDunk', 'Billiards', 'CleanAndJerk', 'CliffDiving',
+    'CricketBowling', 'CricketShot', 'Diving', 'FrisbeeCatch', 'GolfSwing', 'HammerThrow',
+    'HighJump', 'JavelinThrow', 'LongJump', 'PoleVault', 'Shotput', 'SoccerPenalty',
+    'TennisSwing', 'ThrowDiscus', 'VolleyballSpiking',
+)  # fmt: skip
+num_classes = len(classes)
 feat_channels = 768  # VideoMAE ViT-B/16
 feat_stride, num_frames = 4, 16
 num_levels = 6
@@ -81,6 +89,8 @@ test_pipeline = [dict(type='LoadSnippetFeatures'), dict(type='PackTemporalDetect
 dataset = dict(
     type='Thumos14Dataset',
     ann_file=ann_file,
+    metainfo=dict(classes=classes),
+    num_classes=num_classes,
     data_prefix=dict(feat=f'{data_root}/features'),
     feat_stride=feat_stride,
     num_frames=num_frames,

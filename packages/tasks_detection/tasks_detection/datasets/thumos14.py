@@ -5,17 +5,23 @@
 ``(T, C)`` where step ``t`` is the snippet of ``num_frames`` frames starting at frame
 ``t * feat_stride``. ActionFormer trains on the validation videos and tests on the test
 videos. Entries that cannot be right are errors naming the file, the video and the field.
+
+The classes are the config's (``metainfo=dict(classes=[...])``, the names the model's head
+was built for, in its order), never the labels the json happens to hold: a test json
+using three of twenty classes still scores label ``k`` as the config's class ``k``.
 """
 
 from __future__ import annotations
 
 import os.path as osp
+from collections.abc import Sequence
 
 import numpy as np
 from mmengine.dataset import BaseDataset
 from mmengine.fileio import load
 
-from dlm_core.errors import DataError, MissingFileError
+from dlm_core.class_names import check_num_classes, class_names
+from dlm_core.errors import ConfigError, DataError, MissingFileError, UnknownLabelError
 
 from ..registry import DATASETS
 
@@ -24,8 +30,8 @@ def _fail(ann_file: str, where: str, message: str):
     raise DataError(f'{ann_file}: {where}: {message}')
 
 
-def read_thumos14_json(ann_file: str) -> tuple[dict, list[str]]:
-    """Validated ``database`` and the class names ordered by ``label_id``."""
+def read_thumos14_json(ann_file: str) -> dict:
+    """The validated ``database`` of a THUMOS14-layout json."""
     payload = load(ann_file)
     if not isinstance(payload, dict) or not isinstance(payload.get('database'), dict):
         _fail(ann_file, 'top level', 'expected {"database": {video_id: {...}}}')
@@ -70,15 +76,57 @@ def read_thumos14_json(ann_file: str) -> tuple[dict, list[str]]:
                         f'{at}.label_id',
                         f'"{label}" has label_id {ann["label_id"]} here and {known} before',
                     )
-    names = sorted({a['label'] for v in database.values() for a in v['annotations']})
-    if label_ids:
-        missing = sorted(set(names) - set(label_ids))
-        if missing:
-            _fail(ann_file, 'annotations', f'labels without label_id: {missing}')
-        if len(set(label_ids.values())) != len(label_ids):
-            _fail(ann_file, 'label_id', f'two labels share a label_id: {label_ids}')
-        names = sorted(label_ids, key=label_ids.get)  # class index = rank of its label_id
-    return database, names
+    if label_ids and len(set(label_ids.values())) != len(label_ids):
+        _fail(ann_file, 'label_id', f'two labels share a label_id: {label_ids}')
+    return database
+
+
+def file_labels(database: dict) -> list[str]:
+    """The labels a ``database`` holds, ordered by ``label_id`` (else by name): only for
+    tools that score the file against itself (the trivial baselines), never a dataset's
+    classes."""
+    ids = {}
+    for video in database.values():
+        for ann in video['annotations']:
+            ids.setdefault(ann['label'], ann.get('label_id'))
+    return sorted(ids, key=lambda name: (ids[name] is None, ids[name] or 0, name))
+
+
+def subset_truth(
+    ann_file: str, database: dict, subset: str, classes: Sequence[str]
+) -> dict[str, list[tuple[float, float, int]]]:
+    """``{video: [(t_start, t_end, class index)]}`` of ``subset``, segments as the json
+    gives them; a label that is not one of ``classes`` (the config's) is an error naming
+    the file, the video and the label."""
+    index_of = {name: k for k, name in enumerate(classes)}
+    truth = {}
+    for vid, video in sorted(database.items()):
+        if video['subset'].lower() != subset.lower():
+            continue
+        items = []
+        for ann in video['annotations']:
+            if ann['label'] not in index_of:
+                raise UnknownLabelError(
+                    f'{ann_file}: database["{vid}"]: label "{ann["label"]}" is not one of the '
+                    f"config's classes {list(classes)} (metainfo.classes, the classes the "
+                    'model was built for)'
+                )
+            t0, t1 = ann['segment']
+            items.append((float(t0), float(t1), index_of[ann['label']]))
+        truth[vid] = items
+    return truth
+
+
+def config_classes(metainfo: dict | None, where: str) -> tuple[str, ...]:
+    """The ``classes`` of a config's ``metainfo``, which must be given."""
+    classes = (metainfo or {}).get('classes')
+    if not classes:
+        raise ConfigError(
+            f'{where}: metainfo.classes is not set; give the class names the model\'s head '
+            'was built for, in its order (e.g. metainfo=dict(classes=classes) with '
+            'num_classes=len(classes)): the labels of the json are not the classes'
+        )
+    return class_names(classes, f'{where} metainfo.classes')
 
 
 @DATASETS.register_module()
@@ -94,6 +142,9 @@ class Thumos14Dataset(BaseDataset):
         default_fps: fps of videos whose entry has none.
         feat_ext: feature file suffix.
         skip_empty: drop training videos without annotations (as ActionFormer does).
+        metainfo: ``dict(classes=[...])``, required: the names of the model's classes in
+            the order of its head; the json's labels must be among them.
+        num_classes: the head's ``num_classes``; when given, ``classes`` must count it.
     """
 
     METAINFO = dict(classes=())
@@ -111,6 +162,8 @@ class Thumos14Dataset(BaseDataset):
         video_ext: str = '.mp4',
         skip_empty: bool | None = None,
         test_mode: bool = False,
+        metainfo: dict | None = None,
+        num_classes: int | None = None,
         **kwargs,
     ):
         self.subset = subset
@@ -118,9 +171,11 @@ class Thumos14Dataset(BaseDataset):
         self.default_fps = default_fps
         self.feat_ext, self.video_ext = feat_ext, video_ext
         self.skip_empty = (not test_mode) if skip_empty is None else skip_empty
-        _, classes = read_thumos14_json(ann_file)
-        metainfo = dict(kwargs.pop('metainfo', None) or {})
-        metainfo.setdefault('classes', tuple(classes))
+        where = type(self).__name__
+        classes = config_classes(metainfo, where)
+        check_num_classes(classes, num_classes, where)
+        # the json the dataset reads, so that its metric can tell a different ground truth
+        metainfo = dict(metainfo, classes=classes, ann_file=ann_file)
         super().__init__(
             ann_file=ann_file,
             pipeline=pipeline,
@@ -131,27 +186,15 @@ class Thumos14Dataset(BaseDataset):
         )
 
     def load_data_list(self) -> list[dict]:
-        database, _ = read_thumos14_json(self.ann_file)
-        classes = list(self.metainfo['classes'])
+        database = read_thumos14_json(self.ann_file)
+        truth = subset_truth(self.ann_file, database, self.subset, self.metainfo['classes'])
         data_list = []
-        for vid, video in sorted(database.items()):
-            if video['subset'].lower() != self.subset.lower():
-                continue
+        for vid, items in truth.items():
+            video = database[vid]
             fps = video.get('fps', self.default_fps)
             if fps is None:
                 _fail(self.ann_file, f'database["{vid}"].fps', 'missing and no default_fps set')
-            segments, labels = [], []
-            for ann in video['annotations']:
-                if ann['label'] not in classes:
-                    _fail(
-                        self.ann_file,
-                        f'database["{vid}"]',
-                        f'label "{ann["label"]}" is not one of the classes {classes}',
-                    )
-                t0, t1 = ann['segment']
-                segments.append([float(t0), min(float(t1), float(video['duration']))])
-                labels.append(classes.index(ann['label']))
-            if self.skip_empty and not segments:
+            if self.skip_empty and not items:
                 continue
             info = dict(
                 video_id=vid,
@@ -160,8 +203,8 @@ class Thumos14Dataset(BaseDataset):
                 fps=float(fps),
                 feat_stride=self.feat_stride,
                 num_frames=self.num_frames,
-                segments_sec=segments,
-                labels=labels,
+                segments_sec=[[t0, min(t1, float(video['duration']))] for t0, t1, _ in items],
+                labels=[label for _, _, label in items],
             )
             if self.data_prefix.get('video'):
                 info['video_path'] = osp.join(self.data_prefix['video'], vid + self.video_ext)

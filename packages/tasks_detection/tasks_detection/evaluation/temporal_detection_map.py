@@ -4,18 +4,23 @@ The per-class average precision is mmaction2's port of the ActivityNet detection
 evaluator (``compute_average_precision_detection``: predictions ranked by score, each
 matched to the unmatched ground truth of highest tIoU, interpolated AP); the class mean
 runs over the classes that have ground truth, as in ActivityNet's ``ANETdetection``.
-The ground truth is read from the annotation file (whole videos, never crops).
+The ground truth is read from the annotation file (whole videos, never crops); its labels
+are scored as the dataset's classes (the config's, by name), and the predicted videos must
+be the ground truth's videos.
 """
 
 from __future__ import annotations
 
+import os.path as osp
 from collections import OrderedDict
 from collections.abc import Sequence
 
 import numpy as np
 from mmengine.evaluator import BaseMetric
 
-from ..datasets.thumos14 import read_thumos14_json
+from dlm_core.errors import ConfigError, DataError
+
+from ..datasets.thumos14 import config_classes, read_thumos14_json, subset_truth
 from ..registry import METRICS
 
 
@@ -53,9 +58,19 @@ def detection_map(
     return ap, has_gt
 
 
+def _listed(keys, limit: int = 5) -> str:
+    keys = sorted(keys)
+    more = f' and {len(keys) - limit} more' if len(keys) > limit else ''
+    return f'{keys[:limit]}{more}'
+
+
 @METRICS.register_module()
 class TemporalDetectionMAP(BaseMetric):
     """mAP@tIoU per threshold and their mean, for predictions in seconds.
+
+    The classes are ``dataset_meta['classes']`` (the dataset's, from the config); a
+    ground-truth label outside them, a predicted class index beyond them, or predictions
+    for other videos than the ground truth's subset are errors.
 
     Args:
         ann_file: the THUMOS14-layout json holding the ground truth.
@@ -76,12 +91,23 @@ class TemporalDetectionMAP(BaseMetric):
         self.subset = subset
         self.tiou_thresholds = [float(t) for t in tiou_thresholds]
 
+    @property
+    def classes(self) -> tuple[str, ...]:
+        return config_classes(self.dataset_meta, f'{type(self).__name__} dataset_meta')
+
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
+        num_classes = len(self.classes)
         for sample in data_samples:
             pred = sample['pred_instances']
             segments = np.asarray(pred['segments'].cpu(), dtype=float).reshape(-1, 2)
             labels = np.asarray(pred['labels'].cpu()).reshape(-1)
             scores = np.asarray(pred['scores'].cpu(), dtype=float).reshape(-1)
+            if len(labels) and not 0 <= labels.min() <= labels.max() < num_classes:
+                raise ConfigError(
+                    f'{type(self).__name__}: the model predicts class index {labels.max()} for '
+                    f'video {sample["video_id"]}, but the dataset has {num_classes} classes '
+                    f'{list(self.classes)}: the head\'s num_classes and metainfo.classes differ'
+                )
             self.results.append(
                 (
                     sample['video_id'],
@@ -89,33 +115,46 @@ class TemporalDetectionMAP(BaseMetric):
                 )
             )
 
-    def ground_truth(self) -> tuple[dict[str, list], list[str]]:
-        database, classes = read_thumos14_json(self.ann_file)
-        truth = {}
-        for vid, video in database.items():
-            if video['subset'].lower() != self.subset.lower():
-                continue
-            truth[vid] = [
-                (a['segment'][0], a['segment'][1], classes.index(a['label']))
-                for a in video['annotations']
-            ]
-        return truth, classes
+    def ground_truth(self) -> dict[str, list]:
+        """``{video: [(t_start, t_end, class index)]}`` of the subset, by class name."""
+        database = read_thumos14_json(self.ann_file)
+        return subset_truth(self.ann_file, database, self.subset, self.classes)
 
     def compute_metrics(self, results: list) -> dict:
-        truth, classes = self.ground_truth()
+        truth = self.ground_truth()
         predictions = {}
         for vid, items in results:
             predictions.setdefault(vid, []).extend(items)
-        unknown = sorted(set(predictions) - set(truth))
-        if unknown:
-            raise ValueError(
-                f'{self.ann_file}: predictions for videos that are not in subset '
-                f'"{self.subset}": {unknown[:5]}'
-            )
-        ap, has_gt = detection_map(truth, predictions, len(classes), self.tiou_thresholds)
+        self._check_same_videos(truth, predictions)
+        ap, has_gt = detection_map(truth, predictions, len(self.classes), self.tiou_thresholds)
         per_threshold = ap[:, has_gt].mean(axis=1) if has_gt.any() else np.zeros(len(ap))
         metrics = OrderedDict(
             (f'mAP@{t:.1f}', float(100 * m)) for t, m in zip(self.tiou_thresholds, per_threshold)
         )
         metrics['mAP'] = float(100 * per_threshold.mean())
         return metrics
+
+    def _check_same_videos(self, truth: dict, predictions: dict) -> None:
+        """A video predicted but not in the ground truth would not count, a ground-truth
+        video not predicted would count as all missed: either way the mAP would be of
+        another test set."""
+        unknown, unseen = set(predictions) - set(truth), set(truth) - set(predictions)
+        if not unknown and not unseen:
+            return
+        problems = []
+        if unknown:
+            problems.append(f'predictions for videos that are not in it: {_listed(unknown)}')
+        if unseen:
+            problems.append(f'no prediction for its videos {_listed(unseen)}')
+        hint = ''
+        dataset_file = (self.dataset_meta or {}).get('ann_file')
+        if dataset_file and osp.abspath(dataset_file) != osp.abspath(self.ann_file):
+            hint = (
+                f'; the dataset reads {dataset_file} but the evaluator\'s ann_file is '
+                f'{self.ann_file}: set both to the same json'
+            )
+        raise DataError(
+            f'{self.ann_file} (subset "{self.subset}", the evaluator\'s ground truth): '
+            + '; '.join(problems)
+            + hint
+        )

@@ -1,6 +1,7 @@
 """Trivial baselines of temporal action detection, scored by the same mAP as the models.
 
-Both use no feature at all, only the training set's class frequencies (the class prior):
+Both use no feature at all, only the training set's class frequencies (the class prior).
+The file is scored against itself, so its own labels serve as the classes here:
 
 * ``whole_video``: for every test video and class, one segment covering the video;
 * ``prior_windows``: windows of the mean training action length every half length,
@@ -16,7 +17,7 @@ from collections import Counter
 
 import numpy as np
 
-from ..datasets.thumos14 import read_thumos14_json
+from ..datasets.thumos14 import file_labels, read_thumos14_json, subset_truth
 from .temporal_detection_map import detection_map
 
 BASELINES = ('whole_video', 'prior_windows')
@@ -28,7 +29,8 @@ def baseline_predictions(
     """``{video_id: [(t_start, t_end, label, score)]}`` of baseline ``kind``."""
     if kind not in BASELINES:
         raise ValueError(f'baseline must be one of {BASELINES}, got {kind!r}')
-    database, classes = read_thumos14_json(ann_file)
+    database = read_thumos14_json(ann_file)
+    classes = file_labels(database)
     train = [
         a
         for v in database.values()
@@ -62,14 +64,9 @@ def baseline_map(
     tiou_thresholds=(0.3, 0.4, 0.5, 0.6, 0.7),
 ) -> dict[str, float]:
     """The baseline's mAP (in %) per threshold and their mean, as ``TemporalDetectionMAP``."""
-    database, classes = read_thumos14_json(ann_file)
-    truth = {
-        vid: [
-            (a['segment'][0], a['segment'][1], classes.index(a['label'])) for a in v['annotations']
-        ]
-        for vid, v in database.items()
-        if v['subset'].lower() == test_subset.lower()
-    }
+    database = read_thumos14_json(ann_file)
+    classes = file_labels(database)
+    truth = subset_truth(ann_file, database, test_subset, classes)
     predictions = baseline_predictions(ann_file, kind, train_subset, test_subset)
     ap, has_gt = detection_map(truth, predictions, len(classes), tiou_thresholds)
     per_threshold = ap[:, has_gt].mean(axis=1)
