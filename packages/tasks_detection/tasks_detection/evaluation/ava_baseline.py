@@ -19,16 +19,21 @@ from collections import Counter
 
 import numpy as np
 
+from ..datasets.ava_annotations import nonblank_lines
 from .ava_frame_map import ava_frame_map
+
+
+def _rows(path: str) -> list[list[str]]:
+    """The rows of an AVA annotation CSV (blank lines skipped)."""
+    return list(csv.reader(text for _, text in nonblank_lines(path)))
 
 
 def action_prior(train_csv: str) -> dict[int, float]:
     """``{action_id: share of the annotated (keyframe, person) pairs doing it}``."""
     people, actions = set(), Counter()
-    with open(train_csv) as f:
-        for row in csv.reader(f):
-            people.add((row[0], row[1], row[7]))
-            actions[int(row[6])] += 1
+    for row in _rows(train_csv):
+        people.add((row[0], row[1], row[7]))
+        actions[int(row[6])] += 1
     return {action: count / len(people) for action, count in sorted(actions.items())}
 
 
@@ -54,8 +59,7 @@ def prior_baseline_map(
     prior = action_prior(train_csv)
     with open(proposal_file, 'rb') as f:
         proposals = pickle.load(f)
-    with open(val_csv) as f:
-        keys = sorted({(row[0], int(row[1])) for row in csv.reader(f)})
+    keys = sorted({(row[0], int(row[1])) for row in _rows(val_csv)})
     rows = []
     for video_id, timestamp in keys:
         boxes = proposals.get(_proposal_key(video_id, timestamp, proposals))

@@ -7,6 +7,12 @@ is heavy on a small machine and collides when two evaluations run in one folder 
 (``read_csv``, ``read_exclusions``, ``tpfp_single``, precision/recall and VOC AP) and only
 runs them serially, with the CSV in a private temporary folder. A test checks that both
 give the same numbers.
+
+mmaction2's evaluator scores whatever keyframes its ``ann_file`` holds: predictions for
+other keyframes (an evaluator left on another annotation file than the dataset's) give
+mAP 0.0 without a word. Here the predicted keyframes must be the ground truth's, and its
+files are checked as the dataset's are (blank lines skipped, anything else malformed an
+error naming the file and line).
 """
 
 from __future__ import annotations
@@ -14,12 +20,27 @@ from __future__ import annotations
 import os.path as osp
 import tempfile
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
 
 import numpy as np
 from mmaction.evaluation import AVAMetric
+from mmengine.evaluator import BaseMetric
 from mmengine.logging import print_log
 
+from dlm_core.errors import DataError
+
+from ..datasets.ava_annotations import (
+    check_ava_annotations,
+    read_exclusions,
+    read_keyframes,
+    read_label_ids,
+)
 from ..registry import METRICS
+
+
+def _nonblank(lines: Iterable[str]) -> Iterator[str]:
+    """The lines mmaction2's readers should see: a blank line is no row."""
+    return (line for line in lines if line.strip())
 
 
 def ava_frame_map(
@@ -35,18 +56,18 @@ def ava_frame_map(
     from mmaction.evaluation.functional.ava_evaluation import metrics
 
     with open(label_file) as f:
-        categories, class_whitelist = ava_utils.read_labelmap(f)
+        categories, class_whitelist = ava_utils.read_labelmap(_nonblank(f))
     if custom_classes is not None:
         class_whitelist = set(custom_classes[1:])
         categories = [c for c in categories if c['id'] in class_whitelist]
     with open(ann_file) as f:
-        gt_boxes, gt_labels, _ = ava_utils.read_csv(f, class_whitelist)
+        gt_boxes, gt_labels, _ = ava_utils.read_csv(_nonblank(f), class_whitelist)
     excluded = set()
     if exclude_file is not None:
         with open(exclude_file) as f:
-            excluded = ava_utils.read_exclusions(f)
+            excluded = ava_utils.read_exclusions(_nonblank(f))
     with open(result_file) as f:
-        boxes, labels, scores = ava_utils.read_csv(f, class_whitelist)
+        boxes, labels, scores = ava_utils.read_csv(_nonblank(f), class_whitelist)
     all_gt_labels = np.concatenate(list(gt_labels.values()))
     gt_count = {k: np.sum(all_gt_labels == k) for k in class_whitelist}
     per_class_scores, per_class_tpfp = defaultdict(list), defaultdict(list)
@@ -71,16 +92,80 @@ def ava_frame_map(
     return overall, class_ap
 
 
+def _listed(keys: set, limit: int = 5) -> str:
+    shown = ', '.join(f'{video},{stamp:04d}' for video, stamp in sorted(keys)[:limit])
+    return f'{len(keys)} ({shown}{", ..." if len(keys) > limit else ""})'
+
+
 @METRICS.register_module()
 class AVAFrameMAP(AVAMetric):
     """``AVAMetric`` (frame mAP@0.5 over the action classes), evaluated in process.
 
-    Reports ``mAP/overall`` as ``AVAMetric`` does, in [0, 1].
+    Reports ``mAP/overall`` as ``AVAMetric`` does, in [0, 1]. The keyframes predicted
+    must be those of ``ann_file`` (less the excluded ones); when the dataset reads
+    another annotation file (``dataset_meta['ann_file']``), the two are compared as soon
+    as the evaluator learns the dataset, before any prediction is made.
     """
+
+    @property
+    def dataset_meta(self) -> dict | None:
+        return BaseMetric.dataset_meta.fget(self)
+
+    @dataset_meta.setter
+    def dataset_meta(self, dataset_meta: dict) -> None:
+        BaseMetric.dataset_meta.fset(self, dataset_meta)
+        dataset_file = self._dataset_ann_file()
+        if dataset_file is None:
+            return
+        try:
+            theirs = read_keyframes(dataset_file, self._action_ids())
+        except (OSError, ValueError, IndexError):
+            return  # the dataset reports its own file's problems
+        dataset_exclude = (dataset_meta or {}).get('exclude_file')
+        if dataset_exclude is not None and osp.isfile(dataset_exclude):
+            theirs -= read_exclusions(dataset_exclude)
+        self.check_keyframes(theirs, 'the keyframes of the dataset')
+
+    def _dataset_ann_file(self) -> str | None:
+        """The dataset's annotation file when it is not the evaluator's."""
+        dataset_file = (self.dataset_meta or {}).get('ann_file')
+        if dataset_file and osp.abspath(dataset_file) != osp.abspath(self.ann_file):
+            return dataset_file
+        return None
+
+    def _action_ids(self) -> set[int]:
+        if self.custom_classes is not None:
+            return set(self.custom_classes[1:])
+        return read_label_ids(self.label_file)
+
+    def check_keyframes(self, predicted: set[tuple[str, int]], what: str = 'predictions') -> None:
+        """``predicted`` (``(video_id, timestamp)``) must be the keyframes the evaluator
+        scores: those of ``ann_file`` with a scored action, less the excluded ones."""
+        check_ava_annotations(self.ann_file, read_label_ids(self.label_file))
+        excluded = read_exclusions(self.exclude_file) if self.exclude_file else set()
+        truth = read_keyframes(self.ann_file, self._action_ids()) - excluded
+        unknown, unseen = predicted - truth - excluded, truth - predicted
+        if not unknown and not unseen:
+            return
+        problems = []
+        if unknown:
+            problems.append(f'{what} include keyframes it does not have: {_listed(unknown)}')
+        if unseen:
+            problems.append(f'{what} lack keyframes it scores: {_listed(unseen)}')
+        message = f"{self.ann_file} (the evaluator's ground truth): " + '; '.join(problems)
+        dataset_file = self._dataset_ann_file()
+        if dataset_file is not None:
+            message += (
+                f"; the dataset reads {dataset_file} but the evaluator's ann_file is "
+                f'{self.ann_file}: give val_evaluator / test_evaluator the same ann_file '
+                '(and exclude_file) as their dataloader\'s dataset'
+            )
+        raise DataError(message + '; the mAP of other keyframes would be meaningless')
 
     def compute_metrics(self, results: list) -> dict:
         from mmaction.evaluation import results2csv
 
+        self.check_keyframes({(r['video_id'], int(r['timestamp'])) for r in results})
         with tempfile.TemporaryDirectory() as folder:
             result_file = osp.join(folder, 'ava_results.csv')
             results2csv(results, result_file, self.custom_classes)
