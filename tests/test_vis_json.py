@@ -146,7 +146,10 @@ def test_an_rle_of_another_size_is_an_error(root, tmp_path):
 
 def test_classes_missing_from_the_categories_are_an_error(root, tmp_path):
     path, _ = write_broken(root, tmp_path, lambda d: d['categories'][-1].update(name='nine'))
-    with pytest.raises(ValueError, match=r'"categories" has no entry named \[\'9\'\]'):
+    with pytest.raises(
+        ValueError,
+        match=r"categories \['nine'\] are not among the classes; has no category named \['9'\]",
+    ):
         build(path, root)
 
 

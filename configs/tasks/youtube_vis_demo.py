@@ -175,6 +175,7 @@ train_dataloader = dict(
         type=dataset_type,
         data_root=data_root,
         metainfo=metainfo,
+        num_classes=num_classes,  # the head's: the dataset checks the classes against it
         ann_file='train.json',
         data_prefix=dict(img_path='train/JPEGImages'),
         pipeline=train_pipeline,
@@ -189,6 +190,7 @@ val_dataloader = dict(
         type=dataset_type,
         data_root=data_root,
         metainfo=metainfo,
+        num_classes=num_classes,  # the head's: the dataset checks the classes against it
         ann_file='valid.json',
         data_prefix=dict(img_path='valid/JPEGImages'),
         test_mode=True,

@@ -9,6 +9,7 @@ import mmengine.fileio as fileio
 from mmdet.datasets import YouTubeVISDataset
 from pycocotools import mask as mask_utils
 
+from dlm_core.class_names import check_num_classes, class_names
 from dlm_core.errors import DataError
 
 from ..registry import DATASETS
@@ -28,19 +29,35 @@ class YouTubeVISJsonDataset(YouTubeVISDataset):
     (frame sampling, filtering, ``YouTubeVISMetric``) is mmdet's. A converted CocoVID file
     is read by mmdet's loader unchanged.
 
-    Classes are the ``metainfo`` classes (default: YouTube-VIS ``dataset_version``'s 40),
-    matched to the json's ``categories`` by name; tracks of other categories are skipped.
+    Classes are the config's ``metainfo`` classes (default: YouTube-VIS
+    ``dataset_version``'s 40), the classes the model's head predicts, in its order; the
+    json's ``categories`` must name the same classes (matched by name, in any order and
+    with any ids), so that no track is dropped and no class is scored against nothing.
+
+    Args:
+        num_classes: the head's ``num_classes``; when given, ``classes`` must count it.
     """
 
-    def __init__(self, *args, dataset_version: str = '2019', **kwargs):
+    def __init__(self, *args, dataset_version: str = '2019', num_classes=None, **kwargs):
+        self.num_classes = num_classes
         super().__init__(dataset_version, *args, **kwargs)
+
+    def _load_metainfo(self, metainfo=None) -> dict:
+        loaded = super()._load_metainfo(metainfo)
+        # a class list given with --cfg-options arrives with its numbers parsed ('3' -> 3)
+        where = f'{type(self).__name__} metainfo.classes'
+        loaded['classes'] = class_names(loaded.get('classes'), where)
+        check_num_classes(loaded['classes'], self.num_classes, type(self).__name__)
+        return loaded
 
     def load_data_list(self) -> list[dict]:
         with fileio.get_local_path(self.ann_file) as local_path, open(local_path) as file:
             data = json.load(file)
         if is_cocovid_layout(data):
+            self._check_categories(data.get('categories') or [])
             return super().load_data_list()
         check_youtube_vis(data, self.ann_file)
+        self._check_categories(data['categories'])
         self._set_categories(data['categories'])
 
         tracks = defaultdict(list)
@@ -86,16 +103,29 @@ class YouTubeVISJsonDataset(YouTubeVISDataset):
             data_list.append(dict(video_id=video['id'], images=images, video_length=len(images)))
         return data_list
 
+    def _check_categories(self, categories: list[dict]) -> None:
+        """The json's category names must be the config's classes: a category the model
+        does not know would be dropped with its tracks, a class without a category would
+        be scored against nothing."""
+        names = [str(c.get('name')) for c in categories if isinstance(c, dict)]
+        classes = list(self.metainfo['classes'])
+        unknown = [name for name in names if name not in classes]
+        missing = [name for name in classes if name not in names]
+        if unknown or missing:
+            problems = []
+            if unknown:
+                problems.append(f'categories {unknown} are not among the classes')
+            if missing:
+                problems.append(f'has no category named {missing}')
+            raise DataError(
+                f'{self.ann_file}: "categories" ({len(names)}: {names}) differ from the '
+                f"config's {len(classes)} classes {classes} (metainfo.classes, the classes "
+                'the model was built for): ' + '; '.join(problems)
+            )
+
     def _set_categories(self, categories: list[dict]) -> None:
         by_name = {category['name']: category['id'] for category in categories}
         classes = list(self.metainfo['classes'])
-        missing = [name for name in classes if name not in by_name]
-        if missing:
-            raise DataError(
-                f'{self.ann_file}: "categories" has no entry named {missing}; the dataset\'s '
-                f'classes are {classes} (set metainfo=dict(classes=...) to the names in the '
-                f'json: {sorted(by_name)})'
-            )
         self.cat_ids = [by_name[name] for name in classes]
         self.cat2label = {cat_id: label for label, cat_id in enumerate(self.cat_ids)}
 
