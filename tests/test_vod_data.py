@@ -141,3 +141,36 @@ def test_a_missing_field_is_an_error_naming_the_expected_fields(demo_folder, tmp
         CocoVIDAnnotationError, match=r"images\[0\] \(id 1\) lacks field\(s\) \['frame_id'\]"
     ):
         build(demo_folder, ann_file=broken_json(demo_folder, tmp_path, edit))
+
+
+def test_categories_in_another_order_than_the_classes_are_an_error(demo_folder, tmp_path):
+    # mmdet labels a box by its category's rank in the json: reversed categories would
+    # train the head's class 0 on the digit 9
+    path = broken_json(demo_folder, tmp_path, lambda data: data['categories'].reverse())
+    with pytest.raises(CocoVIDAnnotationError, match=r'broken.json: "categories" .* another order'):
+        build(demo_folder, ann_file=path)
+
+
+def test_a_category_outside_the_classes_is_an_error(demo_folder, tmp_path):
+    def edit(data):
+        data['categories'].append(dict(id=11, name='10'))
+
+    with pytest.raises(
+        CocoVIDAnnotationError, match=r"categories \['10'\] are not among the classes"
+    ):
+        build(demo_folder, ann_file=broken_json(demo_folder, tmp_path, edit))
+
+
+def test_digit_classes_given_as_numbers_are_read_as_names(demo_folder):
+    """``--cfg-options 'train_dataloader.dataset.metainfo.classes=[...]'`` reaches the
+    dataset with MMEngine's DictAction, which turns '0'..'9' into numbers."""
+    cfg = Config.fromfile(DEMO_CONFIG)
+    dataset = dict(cfg.train_dataloader.dataset, data_root=demo_folder)
+    dataset.update(metainfo=dict(classes=list(range(10))), ann_file=imagenet_vid.ann_file('train'))
+    dataset.pop('type')
+    with DefaultScope.overwrite_default_scope('tasks_detection'):
+        built = ImagenetVIDDataset(**dataset)
+    assert built.metainfo['classes'] == tuple(imagenet_vid.CLASSES)
+    with pytest.raises(ValueError, match=r'num_classes is 10 .* names 9 classes'):
+        with DefaultScope.overwrite_default_scope('tasks_detection'):
+            ImagenetVIDDataset(**dict(dataset, metainfo=dict(classes=list(range(9)))))

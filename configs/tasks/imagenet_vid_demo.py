@@ -135,6 +135,7 @@ train_dataloader = dict(
         type=dataset_type,
         data_root=data_root,
         metainfo=metainfo,
+        num_classes=len(classes),  # the head's: the dataset checks the classes against it
         ann_file='annotations/imagenet_vid_train.json',
         data_prefix=dict(img_path='Data/VID'),
         pipeline=train_pipeline,
@@ -149,6 +150,7 @@ val_dataloader = dict(
         type=dataset_type,
         data_root=data_root,
         metainfo=metainfo,
+        num_classes=len(classes),  # the head's: the dataset checks the classes against it
         ann_file='annotations/imagenet_vid_val.json',
         data_prefix=dict(img_path='Data/VID'),
         test_mode=True,

@@ -128,6 +128,7 @@ train_dataloader = dict(
     sampler=dict(type='TrackImgSampler'),
     dataset=dict(
         type=dataset_type,
+        num_classes=30,  # the head's: the dataset checks its (ImageNet VID's 30) classes
         data_root=data_root,
         ann_file='annotations/imagenet_vid_train.json',
         data_prefix=dict(img_path='Data/VID'),
@@ -143,6 +144,7 @@ val_dataloader = dict(
     sampler=dict(type='TrackImgSampler'),
     dataset=dict(
         type=dataset_type,
+        num_classes=30,  # the head's: the dataset checks its (ImageNet VID's 30) classes
         data_root=data_root,
         ann_file='annotations/imagenet_vid_val.json',
         data_prefix=dict(img_path='Data/VID'),

@@ -35,6 +35,31 @@ def _entry(data: dict, key: str, index: int) -> str:
     return f'{key}[{index}] (id {ident})'
 
 
+def _check_categories(path: str, names: list[str], classes: list[str]) -> None:
+    """mmdet's ``BaseVideoDataset`` (and ``CocoVideoMetric``) label a box by the rank of
+    its category among the json's categories that are classes, and drop boxes of other
+    categories: unless the json names the config's classes in the config's order, boxes
+    would be dropped or the head's class k would be trained on another category."""
+    unknown = [name for name in names if name not in classes]
+    missing = [name for name in classes if name not in names]
+    problems = []
+    if unknown:
+        problems.append(f'categories {unknown} are not among the classes')
+    if missing:
+        problems.append(f'no category is named {missing}')
+    if not problems and names != classes:
+        problems.append(
+            'the categories list the classes in another order (mmdet numbers the classes in '
+            "the json's order): reorder metainfo.classes or the json's categories"
+        )
+    if problems:
+        raise CocoVIDAnnotationError(
+            f'{path}: "categories" ({names}) differ from the config\'s {len(classes)} classes '
+            f'{classes} (metainfo.classes, the classes the model was built for): '
+            + '; '.join(problems)
+        )
+
+
 def check_cocovid_annotations(
     data: dict,
     path: str,
@@ -48,7 +73,9 @@ def check_cocovid_annotations(
         path: the json's path (named in errors).
         img_prefix: folder that ``images[*].file_name`` is relative to; when given, every
             frame file must exist.
-        classes: category names the dataset trains on; each must be in ``categories``.
+        classes: the config's classes (the model head's, in its order): ``categories``
+            must name exactly these, in this order (mmdet numbers the classes in the
+            json's order).
     """
     if not isinstance(data, dict):
         raise CocoVIDAnnotationError(f'{path}: expected a json object, got {type(data).__name__}')
@@ -66,12 +93,8 @@ def check_cocovid_annotations(
                     f'a {key[:-1]} needs {list(fields)}'
                 )
     category_names = {c['id']: c['name'] for c in data['categories']}
-    for name in classes or ():
-        if name not in category_names.values():
-            raise CocoVIDAnnotationError(
-                f"{path}: class {name!r} of the dataset is not among the json's categories "
-                f'{sorted(category_names.values())}'
-            )
+    if classes is not None:
+        _check_categories(path, [c['name'] for c in data['categories']], list(classes))
     video_ids = {v['id'] for v in data['videos']}
     images = {}
     for index, image in enumerate(data['images']):

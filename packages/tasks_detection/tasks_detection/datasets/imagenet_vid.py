@@ -14,6 +14,8 @@ import json
 from mmdet.datasets import BaseVideoDataset
 from mmengine.fileio import get_local_path
 
+from dlm_core.class_names import check_num_classes, class_names
+
 from ..registry import DATASETS
 from .cocovid_validation import check_cocovid_annotations
 
@@ -25,6 +27,9 @@ class ImagenetVIDDataset(BaseVideoDataset):
     Unlike mmdet's base, a test-mode item ``(video, frame)`` is a key frame *with* its
     reference frames: the whole video goes through the pipeline, whose frame sampler picks
     the frames, so training and testing share one pipeline layout.
+
+    Args:
+        num_classes: the head's ``num_classes``; when given, ``classes`` must count it.
     """
 
     METAINFO = dict(
@@ -35,6 +40,18 @@ class ImagenetVIDDataset(BaseVideoDataset):
             'squirrel', 'tiger', 'train', 'turtle', 'watercraft', 'whale', 'zebra',
         )
     )  # fmt: skip
+
+    def __init__(self, *args, num_classes: int | None = None, **kwargs):
+        self.num_classes = num_classes
+        super().__init__(*args, **kwargs)
+
+    def _load_metainfo(self, metainfo=None) -> dict:
+        loaded = super()._load_metainfo(metainfo)
+        # a class list given with --cfg-options arrives with its numbers parsed ('3' -> 3)
+        where = f'{type(self).__name__} metainfo.classes'
+        loaded['classes'] = class_names(loaded.get('classes'), where)
+        check_num_classes(loaded['classes'], self.num_classes, type(self).__name__)
+        return loaded
 
     def load_data_list(self):
         with get_local_path(self.ann_file) as local_path, open(local_path) as file:
