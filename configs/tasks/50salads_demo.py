@@ -16,6 +16,9 @@ split = 1
 sample_rate = 2
 num_classes = 18  # 17 actions + background (data/demo/50salads/mapping.txt)
 feature_dim = 64  # SnippetFeatureExtractor().out_channels
+# the extractor that made the demo features (tasks_segmentation.demo): what
+# tools/extract_features.py runs on new videos for this model
+feature_extractor = dict(type='SnippetFeatureExtractor')
 
 model = dict(
     type='ActionSegmentor',
@@ -62,6 +65,7 @@ train_dataloader = dict(
         data_root=data_root,
         ann_file=f'splits/train.split{split}.bundle',
         sample_rate=sample_rate,
+        num_classes=num_classes,  # the head's: mapping.txt must name as many classes
         fps=30,
         pipeline=train_pipeline,
     ),
@@ -76,6 +80,7 @@ val_dataloader = dict(
         data_root=data_root,
         ann_file=f'splits/test.split{split}.bundle',
         sample_rate=sample_rate,
+        num_classes=num_classes,  # the head's: mapping.txt must name as many classes
         fps=30,
         pipeline=test_pipeline,
         test_mode=True,

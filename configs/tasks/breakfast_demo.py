@@ -8,6 +8,6 @@ num_classes = 22  # data/demo/breakfast/mapping.txt
 data_root = 'data/demo/breakfast'
 
 model = dict(backbone=dict(num_classes=num_classes))
-train_dataloader = dict(dataset=dict(data_root=data_root))
-val_dataloader = dict(dataset=dict(data_root=data_root))
+train_dataloader = dict(dataset=dict(data_root=data_root, num_classes=num_classes))
+val_dataloader = dict(dataset=dict(data_root=data_root, num_classes=num_classes))
 test_dataloader = val_dataloader

@@ -8,6 +8,6 @@ num_classes = 11  # data/demo/gtea/mapping.txt
 data_root = 'data/demo/gtea'
 
 model = dict(backbone=dict(num_classes=num_classes))
-train_dataloader = dict(dataset=dict(data_root=data_root))
-val_dataloader = dict(dataset=dict(data_root=data_root))
+train_dataloader = dict(dataset=dict(data_root=data_root, num_classes=num_classes))
+val_dataloader = dict(dataset=dict(data_root=data_root, num_classes=num_classes))
 test_dataloader = val_dataloader

@@ -7,7 +7,8 @@ _base_ = [
 ]
 
 data_root = 'data/gtea'
-dataset = dict(data_root=data_root, sample_rate=1, fps=15)
+# num_classes: the head's, which mapping.txt must count
+dataset = dict(data_root=data_root, sample_rate=1, fps=15, num_classes=11)
 model = dict(backbone=dict(num_classes=11, channel_dropout=0.5))
 train_dataloader = dict(dataset=dataset)
 val_dataloader = dict(dataset=dataset)

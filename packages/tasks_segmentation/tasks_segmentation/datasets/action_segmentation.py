@@ -10,6 +10,11 @@
 Everything is checked when the dataset is built, so a broken file stops the run before
 the first epoch with an error naming it: a feature file whose length disagrees with its
 ground truth, a label missing from ``mapping.txt``, a bundle naming a missing video.
+Blank lines are no entries (a trailing one in a ground-truth file is no frame).
+
+The classes are the config's when it names them (``metainfo=dict(classes=[...])``, the
+head's order); ``mapping.txt`` must then name the same classes, and labels are matched by
+name. ``num_classes`` (the head's) must count the classes either way.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from collections.abc import Sequence
 import numpy as np
 from mmengine.dataset import BaseDataset
 
+from dlm_core.class_names import check_num_classes, class_names
 from dlm_core.errors import ConfigError, DataError, MissingFileError, UnknownLabelError
 
 from ..registry import DATASETS
@@ -94,6 +100,9 @@ class ActionSegmentationDataset(BaseDataset):
         video_suffix: file suffix of the videos under ``data_prefix['video']``.
         length_tolerance: frames a feature file may differ from its ground truth (the
             longer one is cut); 0 makes any difference an error.
+        num_classes: the head's ``num_classes``; when given, the classes must count it.
+        metainfo: ``dict(classes=[...])``: the head's classes by name, in its order
+            (``mapping.txt`` must name the same ones); without it, ``mapping.txt``'s order.
     """
 
     def __init__(
@@ -106,6 +115,7 @@ class ActionSegmentationDataset(BaseDataset):
         fps: float = 30.0,
         video_suffix: str = '.mp4',
         length_tolerance: int = 0,
+        num_classes: int | None = None,
         pipeline: Sequence = (),
         test_mode: bool = False,
         **kwargs,
@@ -117,6 +127,7 @@ class ActionSegmentationDataset(BaseDataset):
         self.fps = float(fps)
         self.video_suffix = video_suffix
         self.length_tolerance = int(length_tolerance)
+        self.num_classes = num_classes
         prefix = dict(features='features', gt='groundTruth')
         prefix.update({k: v for k, v in (data_prefix or {}).items() if v is not None})
         super().__init__(
@@ -134,8 +145,8 @@ class ActionSegmentationDataset(BaseDataset):
             self.mapping_file = osp.join(self.data_root, self.mapping_file)
 
     def load_data_list(self) -> list[dict]:
-        classes = read_mapping(self.mapping_file)
-        self._metainfo['classes'] = tuple(classes)
+        classes = self._classes(read_mapping(self.mapping_file))
+        self._metainfo['classes'] = classes
         index_of = {name: i for i, name in enumerate(classes)}
         feature_dir, gt_dir = self.data_prefix['features'], self.data_prefix['gt']
         video_dir = self.data_prefix.get('video')
@@ -180,6 +191,26 @@ class ActionSegmentationDataset(BaseDataset):
         if not data_list:
             raise DataError(f'{self.ann_file} names no video')
         return data_list
+
+
+    def _classes(self, mapped: list[str]) -> tuple[str, ...]:
+        """The config's classes (checked against ``mapping.txt``), else the mapping's."""
+        where = type(self).__name__
+        given = self._metainfo.get('classes')
+        if given:
+            classes = class_names(given, f'{where} metainfo.classes')
+            unknown = [name for name in mapped if name not in classes]
+            missing = [name for name in classes if name not in mapped]
+            if unknown or missing:
+                raise DataError(
+                    f'{self.mapping_file} names the classes {mapped}, but the config\'s '
+                    f'metainfo.classes (the classes the model was built for) are {list(classes)}'
+                    f': {unknown or "none"} not among them, {missing or "none"} missing'
+                )
+        else:
+            classes = tuple(mapped)
+        check_num_classes(classes, self.num_classes, f'{where} ({self.mapping_file})')
+        return classes
 
 
 def _npy_shape(path: str) -> tuple:

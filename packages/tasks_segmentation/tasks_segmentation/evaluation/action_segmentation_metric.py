@@ -7,6 +7,8 @@ from collections.abc import Sequence
 import numpy as np
 from mmengine.evaluator import BaseMetric
 
+from dlm_core.errors import ConfigError
+
 from ..registry import METRICS
 from .ms_tcn_scores import segmentation_scores
 
@@ -41,6 +43,13 @@ class ActionSegmentationMetric(BaseMetric):
                 'mapping.txt) to compare labels by name'
             )
         names = np.asarray(classes, dtype=object)
+        largest = max((int(pred.max()) for pred, _ in results if len(pred)), default=-1)
+        if largest >= len(names):
+            raise ConfigError(
+                f'ActionSegmentationMetric: the model predicts class index {largest}, but the '
+                f"dataset has {len(names)} classes: the head's num_classes and the dataset's "
+                'classes differ'
+            )
         predictions = [names[pred] for pred, _ in results]
         ground_truths = [names[gt] for _, gt in results]
         return segmentation_scores(predictions, ground_truths, self.bg_classes)
