@@ -5,12 +5,12 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 STAMP  := $(VENV)/.installed
-PKGS   := packages/dlm_core packages/tasks_recognition packages/tasks_detection packages/tasks_segmentation
+PKGS   := packages/dlm_core packages/tasks_recognition packages/tasks_detection packages/tasks_segmentation packages/dlm_bench
 CONSTR := -c requirements/constraints.txt
 PYTEST_ARGS ?=
-# fits 2 h on 2 cores (measured: docs/results.md): half schedules for the prompt-tuning and
-# HPS runs, every method on seeds 0 and 1 (REPRODUCE_ARGS= runs the configs' own schedules)
-REPRODUCE_ARGS ?= --budget short
+# the full protocol (configs' own schedules, validation-chosen checkpoints and learning
+# rates, 3-5 seeds); REPRODUCE_ARGS=--quick for one primary, full fine-tuning vs DLM
+REPRODUCE_ARGS ?=
 
 .PHONY: install test test-fast demo reproduce lint clean
 
@@ -40,9 +40,9 @@ test-fast: install
 demo: install
 	$(PY) tools/demo.py
 
-# The paper's Tables 1-2 and Fig. 3 on the demo benchmark: trains and tests every run that
-# is missing (resumable; see tools/reproduce.py --help), then writes docs/results.md and
-# docs/fig3_layer2.png. E.g. make reproduce REPRODUCE_ARGS='--seeds 0 --dry-run'
+# The paper's Tables 1-2 and Fig. 3 on the demo benchmark (package dlm_bench): trains and
+# tests every run that is missing (resumable; see tools/reproduce.py --help), then writes
+# docs/results.json, docs/results.md and its figures. E.g. REPRODUCE_ARGS='--quick --dry-run'
 reproduce: install
 	$(PY) tools/reproduce.py $(REPRODUCE_ARGS)
 

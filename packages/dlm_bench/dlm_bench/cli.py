@@ -1,0 +1,139 @@
+"""The command line of the benchmark (``tools/reproduce.py``).
+
+    python tools/reproduce.py [--quick] [--dry-run] [--report-only]
+        [--primaries P ...] [--methods M ...] [--seeds K ...] [--root DIR]
+
+Plans the runs of the preset (``--quick``: one primary, full fine-tuning against DLM, two
+seeds; default: the full protocol), runs what is missing (resumable), and after each
+round plans again: the learning rate of each prompt method is chosen from its grid runs on
+the validation split, so the runs that need it are planned once those ran. Then it writes
+``docs/results.json`` (one record per run) and ``docs/results.md`` with its figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import os.path as osp
+import platform
+import shlex
+import sys
+import time
+
+from . import records, report, splits
+from .catalog import METHODS, PRIMARIES, REPO
+from .plan import Planner
+from .protocol import PRESETS
+from .runner import Clock, call, execute
+
+#: rounds of plan -> run -> plan again (grid, then the seeds that need its choice, ...)
+MAX_ROUNDS = 4
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description='Reproduce Tables 1-2 and Fig. 3 (demo)')
+    parser.add_argument('--quick', action='store_true', help='one primary, full vs DLM, 2 seeds')
+    parser.add_argument('--primaries', nargs='+', choices=PRIMARIES)
+    parser.add_argument('--methods', nargs='+', choices=METHODS)
+    parser.add_argument('--seeds', nargs='+', type=int, help='the seeds of every method')
+    parser.add_argument('--root', default='work_dirs/reproduce', help='where the runs live')
+    parser.add_argument('--results', default='docs/results.json')
+    parser.add_argument('--report', default='docs/results.md')
+    parser.add_argument('--figure', default='docs/fig3_layer2.png')
+    parser.add_argument('--heatmap', default='docs/task_affinity.png')
+    parser.add_argument('--dry-run', action='store_true', help='print the plan and commands only')
+    parser.add_argument(
+        '--report-only', action='store_true', help='write the page from the runs that exist'
+    )
+    return parser.parse_args(argv)
+
+
+def preset_of(args):
+    preset = PRESETS['quick' if args.quick else 'full']
+    changes = {}
+    if args.primaries:
+        changes['primaries'] = tuple(p for p in PRIMARIES if p in args.primaries)
+    if args.methods:
+        changes['methods'] = tuple(m for m in METHODS if m in args.methods)
+    if args.seeds:
+        seeds = tuple(dict.fromkeys(args.seeds))
+        changes.update(prompt_seeds=seeds, other_seeds=seeds)
+    return dataclasses.replace(preset, **changes)
+
+
+def summary(plan) -> str:
+    grid = sum(1 for r in plan.runs.values() if r.stage == 'grid')
+    tests = sum(len(r.modes) for r in plan.runs.values() if r.test)
+    text = f'{len(plan.runs)} runs ({grid} learning-rate candidates, {tests} test evaluations)'
+    if plan.pending:
+        text += f'; planned once the validation results exist: {", ".join(plan.pending)}'
+    return text
+
+
+def machine() -> dict:
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open('/proc/cpuinfo') as handle:
+            cpu = next(
+                (ln.split(':', 1)[1].strip() for ln in handle if ln.startswith('model name')), cpu
+            )
+    except OSError:
+        pass
+    return dict(cpu=cpu, cores=os.cpu_count(), python=platform.python_version())
+
+
+def main(argv=None, runner=None, repo: str = REPO) -> int:
+    args = parse_args(argv)
+    start = time.time()
+    planner = Planner(args.root, preset_of(args), repo)
+    plan = planner.build()
+    print(summary(plan) + f' under {args.root}', flush=True)
+    for note in planner.preset.notes + tuple(plan.notes):
+        print(f'note: {note}', flush=True)
+    failed = []
+    if args.dry_run:
+        failed = execute(plan, dry_run=True)
+        return 1 if failed else 0
+    if not args.report_only:
+        code = (runner or call)(['tools/data/make_demo_data.py'])
+        if code:
+            print(f'demo data: failed (exit {code})', flush=True)
+            return code
+        clock = Clock()
+        for _ in range(MAX_ROUNDS):
+            for task in sorted({r.task for r in plan.runs.values()}):
+                if splits.has_carver(task):
+                    splits.write_splits(planner.root_abs, task, repo)
+            failed = execute(plan, runner=runner, clock=clock)
+            before = set(plan.runs)
+            plan = planner.build()
+            if set(plan.runs) <= before or failed:
+                break
+            print('planned again: ' + summary(plan), flush=True)
+    found = records.collect(plan)
+    validation: dict = {}
+    for task in planner.preset.primaries:
+        validation.setdefault(planner.validation(task), []).append(task)
+    meta = dict(
+        command='python tools/reproduce.py '
+        + shlex.join(argv if argv is not None else sys.argv[1:]),
+        machine=machine(),
+        notes=list(planner.preset.notes) + plan.notes,
+        pending=plan.pending,
+        failed=failed,
+        validation=validation,
+        session_wall_s=time.time() - start,
+    )
+    records.write(found, osp.join(repo, args.results), meta)
+    report.write(
+        found,
+        meta,
+        osp.join(repo, args.report),
+        osp.join(repo, args.figure),
+        osp.join(repo, args.heatmap),
+    )
+    print(f'wrote {args.results} and {args.report}', flush=True)
+    if failed:
+        print('failed or skipped: ' + ', '.join(failed), flush=True)
+    return 1 if failed else 0

@@ -1,0 +1,431 @@
+"""The runs of the benchmark, dependencies first.
+
+A run is one ``tools/train.py`` (unless it only evaluates) and one ``tools/test.py`` per
+inference mode, in its own work dir ``<root>/<name>``. What a run starts from is the file
+``chosen.pth`` that the runner links in the work dir of the run it needs (the checkpoint
+that validated best), and prompts come from ``prompts_chosen.pth`` (exported from that
+checkpoint). Choices that depend on validation results (the learning rate of each prompt
+method and primary) are read from the finished grid runs; until they exist, the runs that
+need them are listed in ``Plan.pending`` and the planner is asked again after the grid ran.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import os.path as osp
+from dataclasses import dataclass, field
+
+from . import splits
+from .catalog import (
+    DLM_METHODS,
+    METRICS,
+    PRIMARIES,
+    REPO,
+    ZERO_SHOT,
+    auxiliaries,
+    backbone_slots,
+    config_path,
+    load_config,
+)
+from .protocol import FULL, Preset, lr_tag, validation_options
+
+CHOSEN = 'chosen.pth'
+PROMPTS = 'prompts_chosen.pth'
+
+
+def random_aux_options(names) -> dict:
+    """The ``--cfg-options`` that give every auxiliary its architecture, view and tap
+    with untrained weights (the knowledge control). The one place to adjust when the
+    plugins' option changes."""
+    return {f'model.auxiliaries.{name}.random_init': True for name in names}
+
+
+@dataclass
+class Run:
+    """One training and its evaluations, in ``<root>/<name>``."""
+
+    name: str
+    method: str
+    task: str
+    seed: int | None
+    config: str  # repository-relative, or absolute (a generated config)
+    work_dir: str
+    model_options: dict = field(default_factory=dict)  # train.py and test.py
+    train_options: dict = field(default_factory=dict)  # train.py only
+    train: bool = True
+    test: bool = True
+    modes: tuple = (None,)  # inference modes tested (DLM: static and dynamic)
+    deps: list = field(default_factory=list)  # names of the runs it needs
+    lr: float | None = None  # None: the config's own
+    regime: str = 'full'  # or 'low_data'
+    stage: str = 'final'  # 'grid': a learning-rate candidate, validated only
+    variant: str | None = None  # the auxiliary a single / leave-one-out run is about
+    train_head: bool | None = None
+    validation: str = 'carved'  # where its validation split comes from ('none': no split)
+    derived_config: str | None = None  # text of a config written at run time
+    repo: str = REPO
+
+    def path(self, *parts: str) -> str:
+        return osp.join(self.repo, self.work_dir, *parts)
+
+    def metrics_file(self, mode: str | None) -> str:
+        return self.path(f'test_metrics{"" if mode is None else "_" + mode}.json')
+
+    def dump_file(self, mode: str | None) -> str:
+        return self.path(f'test_predictions{"" if mode is None else "_" + mode}.pkl')
+
+    def record(self) -> dict:
+        try:
+            with open(self.path('run.json')) as handle:
+                return json.load(handle)
+        except (OSError, ValueError):
+            return {}
+
+    def update_record(self, **values) -> None:
+        record = {**self.record(), **values}
+        os.makedirs(self.path(), exist_ok=True)
+        tmp = self.path('run.json.tmp')
+        with open(tmp, 'w') as handle:
+            json.dump(record, handle, indent=1)
+        os.replace(tmp, self.path('run.json'))
+
+    @property
+    def trained(self) -> bool:
+        return not self.train or 'train_s' in self.record()
+
+    @property
+    def done(self) -> bool:
+        if not self.trained:
+            return False
+        return not self.test or all(osp.isfile(self.metrics_file(m)) for m in self.modes)
+
+
+@dataclass
+class Plan:
+    runs: dict = field(default_factory=dict)  # name -> Run, dependencies first
+    notes: list = field(default_factory=list)  # what was left out, and why
+    pending: list = field(default_factory=list)  # what waits on a validation result
+
+    def note(self, text: str) -> None:
+        if text not in self.notes:
+            self.notes.append(text)
+
+    def wait(self, text: str) -> None:
+        if text not in self.pending:
+            self.pending.append(text)
+
+
+def _name(method, task, seed, lr=None, regime='full') -> str:
+    parts = [method, task]
+    if regime != 'full':
+        parts.append(regime)
+    if lr is not None:
+        parts.append(lr_tag(lr))
+    if seed is not None:
+        parts.append(f'seed{seed}')
+    return '/'.join(parts)
+
+
+class Planner:
+    """Builds the plan of a preset; ``build()`` may be called again once runs finished."""
+
+    def __init__(self, root: str = 'work_dirs/reproduce', preset: Preset = FULL, repo=REPO):
+        self.root, self.preset, self.repo = root, preset, repo
+        self.plan = Plan()
+
+    # -- helpers --------------------------------------------------------------------------
+    def add(self, run: Run) -> Run:
+        existing = self.plan.runs.get(run.name)
+        if existing is not None:
+            existing.test = existing.test or run.test
+            return existing
+        self.plan.runs[run.name] = run
+        return run
+
+    def validation(self, task: str) -> str:
+        if splits.has_carver(task):
+            return 'carved'
+        return 'none'
+
+    def chosen(self, run: Run, what: str = CHOSEN) -> str:
+        return osp.join(run.work_dir, what)
+
+    def _train_options(self, cfg, task: str, seed: int, regime: str, lr) -> dict:
+        validation = self.validation(task)
+        key = METRICS[task].key
+        options = {'randomness.seed': seed}
+        if validation == 'carved':
+            options.update(
+                splits.split_options(self.root_abs, task, regime == 'low_data', self.repo)
+            )
+        options.update(validation_options(cfg, key, validation != 'none'))
+        if lr is not None:
+            options['optim_wrapper.optimizer.lr'] = lr
+        return options
+
+    @property
+    def root_abs(self) -> str:
+        return osp.join(self.repo, self.root)
+
+    # -- single-task models -----------------------------------------------------------------
+    def full(self, task: str, seed: int, regime: str = 'full', test: bool = False) -> Run:
+        """Full fine-tuning of ``task`` at ``seed``: a Table 1 row, and the frozen model
+        that the prompted runs of that seed start from."""
+        name = _name('full', task, seed, regime=regime)
+        if name in self.plan.runs:
+            run = self.plan.runs[name]
+            run.test = run.test or test
+            return run
+        config = config_path('full', task)
+        cfg = load_config(config, self.repo)
+        run = Run(
+            name,
+            'full',
+            task,
+            seed,
+            config,
+            osp.join(self.root, name),
+            train_options=self._train_options(cfg, task, seed, regime, None),
+            test=test,
+            regime=regime,
+            train_head=True,
+            validation=self.validation(task),
+            repo=self.repo,
+        )
+        return self.add(run)
+
+    def backbones(self, config: str, task: str, seed: int, regime: str, skip=()) -> tuple:
+        """``(options, deps)`` wiring every frozen model of ``config``: the primary from
+        the full fine-tuning run of the same seed (and regime), every other model from its
+        seed-0 run."""
+        options, deps = {}, []
+        for path, slot_task in backbone_slots(load_config(config, self.repo).model.to_dict()):
+            if any(path.startswith(prefix) for prefix in skip):
+                continue
+            own = slot_task == task
+            source = self.full(slot_task, seed if own else 0, regime if own else 'full')
+            options[f'{path}.checkpoint'] = self.chosen(source)
+            deps.append(source.name)
+        return options, deps
+
+    # -- prompt methods ---------------------------------------------------------------------
+    def lr_of(self, method: str, task: str) -> tuple:
+        """``(ready, lr)``: the learning rate of ``method`` on ``task``: None (the
+        config's) without a grid or a validation split; else the grid value whose seed-0
+        run validated best, added to the plan as needed; ``ready`` False until known."""
+        grid = self.preset.lr_grid
+        if not grid or self.validation(task) == 'none':
+            return True, None
+        family = 'dlm' if method.startswith('dlm') and method != 'dlm_no_layer2' else method
+        values = {}
+        for lr in grid:
+            run = self.prompt_run(family, task, 0, lr, stage='grid')
+            if run is None:
+                return False, None
+            value = run.record().get('val_best')
+            if value is not None:
+                values[lr] = value
+        if len(values) < len(grid):
+            self.plan.wait(f'{family}/{task}: learning rate (grid on validation)')
+            return False, None
+        default = load_config(config_path(family, task), self.repo).optim_wrapper.optimizer.lr
+        return True, max(values, key=lambda lr: (values[lr], -abs(lr - default), -lr))
+
+    def prompt_run(
+        self, method, task, seed, lr, regime='full', stage='final', variant=None
+    ) -> Run | None:
+        """A prompted run; None (and a pending entry) when what it starts from waits."""
+        name = _name(method if variant is None else f'{method}_{variant}', task, seed, lr, regime)
+        if name in self.plan.runs:
+            run = self.plan.runs[name]
+            if stage == 'final':
+                run.test, run.stage = True, 'final'
+            return run
+        base = 'dlm' if method.startswith('dlm') and method != 'dlm_no_layer2' else method
+        config = config_path(base, task)
+        cfg = load_config(config, self.repo)
+        derived = None
+        if method in ('dlm_only', 'dlm_without'):
+            names = auxiliaries(task, self.repo)
+            kept = [variant] if method == 'dlm_only' else [n for n in names if n != variant]
+            derived = derived_config(osp.join(self.repo, config), cfg, kept)
+        skip = ('model.auxiliaries',) if method == 'dlm_random_aux' else ()
+        model_options, deps = self.backbones(config, task, seed, regime, skip)
+        if method == 'dlm_random_aux':
+            model_options.update(random_aux_options(auxiliaries(task, self.repo)))
+        if method in ('dlm_only', 'dlm_without'):
+            model_options = {
+                k: v
+                for k, v in model_options.items()
+                if not k.startswith('model.auxiliaries.') or k.split('.')[2] in kept
+            }
+        model_options['model.train_head'] = method != 'dlm_frozen_head'
+        if method == 'mvlpt':
+            source_task = PRIMARIES[(PRIMARIES.index(task) + 1) % len(PRIMARIES)]
+            ready, source_lr = self.lr_of('vpt_shallow', source_task)
+            if not ready:
+                self.plan.wait(f'mvlpt/{task}: the VPT-shallow prompts of {source_task}')
+                return None
+            source = self.prompt_run('vpt_shallow', source_task, seed, source_lr, stage='source')
+            model_options['model.mapper.init_file'] = self.chosen(source, PROMPTS)
+            deps.append(source.name)
+        run = Run(
+            name,
+            method if variant is None else f'{method}_{variant}',
+            task,
+            seed,
+            config,
+            osp.join(self.root, name),
+            model_options,
+            self._train_options(cfg, task, seed, regime, lr),
+            test=stage == 'final',
+            modes=('static', 'dynamic') if base in DLM_METHODS else (None,),
+            deps=deps,
+            lr=lr,
+            regime=regime,
+            stage=stage,
+            variant=variant,
+            train_head=method != 'dlm_frozen_head',
+            validation=self.validation(task),
+            derived_config=derived,
+            repo=self.repo,
+        )
+        if derived is not None:
+            run.config = osp.join(self.root, name, 'config.py')
+        return self.add(run)
+
+    # -- zero-shot (Table 2) ----------------------------------------------------------------
+    def zero_shot(self, held_out: str, seed: int | None, lr) -> Run:
+        config_name, primary = ZERO_SHOT[held_out]
+        config = f'configs/zero_shot/{config_name}.py'
+        model_options, deps = self.backbones(config, held_out, 0, 'full')
+        method = 'zero_shot_original' if seed is None else 'zero_shot_dlm'
+        if seed is None:
+            model_options['model.prompt_file'] = None
+        else:
+            dlm = self.prompt_run('dlm', primary, seed, lr)
+            model_options['model.prompt_file'] = self.chosen(dlm, PROMPTS)
+            deps.append(dlm.name)
+        name = _name(method, held_out, seed)
+        run = Run(
+            name, method, held_out, seed, config, osp.join(self.root, name), model_options,
+            train=False, deps=deps, validation='none', repo=self.repo,
+        )  # fmt: skip
+        return self.add(run)
+
+    # -- the whole plan ---------------------------------------------------------------------
+    def build(self) -> Plan:
+        """Every run of the preset that can be planned now."""
+        self.plan = Plan()
+        preset = self.preset
+        for task in preset.primaries:
+            self._primary(task)
+        if preset.zero_shot and 'dlm' in preset.methods:
+            for held_out, (_, primary) in ZERO_SHOT.items():
+                if primary not in preset.primaries:
+                    continue
+                ready, lr = self.lr_of('dlm', primary)
+                if not ready:
+                    continue
+                self.zero_shot(held_out, None, lr)
+                for seed in preset.prompt_seeds:
+                    self.zero_shot(held_out, seed, lr)
+        return self.plan
+
+    def _primary(self, task: str) -> None:
+        preset, plan = self.preset, self.plan
+        if self.validation(task) == 'none' and (preset.lr_grid or preset.low_data):
+            plan.note(
+                f'{task}: no validation split apart from the test split (no carver for its '
+                'annotation format): no learning-rate grid, no validation during training, '
+                'the last checkpoint is tested'
+            )
+        for method in preset.methods:
+            if method == 'full':
+                for seed in preset.full_seeds:
+                    self.full(task, seed, test=True)
+                continue
+            if method == 'hps':
+                self._hps(task)
+                continue
+            if not osp.isfile(osp.join(self.repo, config_path(method, task))):
+                plan.note(f'{method} on {task}: no config {config_path(method, task)}')
+                continue
+            ready, lr = self.lr_of(method, task)
+            if not ready:
+                continue
+            for seed in preset.seeds_of(method):
+                self.prompt_run(method, task, seed, lr)
+        if 'dlm' in preset.methods and (preset.controls or preset.low_data):
+            ready, lr = self.lr_of('dlm', task)
+            if ready:
+                self._controls(task, lr)
+
+    def _controls(self, task: str, lr) -> None:
+        preset = self.preset
+        for seed in preset.other_seeds:
+            if preset.controls:
+                self.prompt_run('dlm_random_aux', task, seed, lr)
+                for aux in auxiliaries(task, self.repo):
+                    self.prompt_run('dlm_only', task, seed, lr, variant=aux)
+                    self.prompt_run('dlm_without', task, seed, lr, variant=aux)
+        if not preset.low_data:
+            return
+        if self.validation(task) == 'none':
+            self.plan.note(f'{task}: no low-data runs (no subset writer for its format)')
+            return
+        for seed in preset.other_seeds:
+            for method in preset.low_data_methods:
+                if method == 'full':
+                    self.full(task, seed, 'low_data', test=True)
+                    continue
+                ready, method_lr = (
+                    (True, lr) if method.startswith('dlm') else self.lr_of(method, task)
+                )
+                if ready:
+                    self.prompt_run(method, task, seed, method_lr, regime='low_data')
+
+    def _hps(self, task: str) -> None:
+        config = config_path('hps', task)
+        if not osp.isfile(osp.join(self.repo, config)):
+            self.plan.note(f'hps on {task}: no config {config}')
+            return
+        cfg = load_config(config, self.repo)
+        for seed in self.preset.seeds_of('hps'):
+            options, deps = self.backbones(config, task, seed, 'full')
+            name = _name('hps', task, seed)
+            self.add(
+                Run(
+                    name,
+                    'hps',
+                    task,
+                    seed,
+                    config,
+                    osp.join(self.root, name),
+                    options,
+                    self._train_options(cfg, task, seed, 'full', None),
+                    deps=deps,
+                    train_head=True,
+                    validation=self.validation(task),
+                    repo=self.repo,
+                )  # fmt: skip
+            )
+
+
+def derived_config(base_path: str, cfg, kept: list) -> str:
+    """A config on top of ``base_path`` whose auxiliaries are ``kept`` only (MMEngine's
+    ``--cfg-options`` cannot remove a key, a ``_delete_`` in a config can)."""
+    entries = ',\n'.join(
+        f'        {name!r}: {cfg.model.auxiliaries[name].to_dict()!r}' for name in kept
+    )
+    return (
+        '# generated by dlm_bench: the DLM config with a subset of its auxiliaries\n'
+        f'_base_ = [{base_path!r}]\n\n'
+        'model = dict(\n'
+        '    auxiliaries={\n'
+        "        '_delete_': True,\n"
+        f'{entries},\n'
+        '    },\n'
+        ')\n'
+    )

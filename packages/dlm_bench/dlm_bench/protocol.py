@@ -1,0 +1,126 @@
+"""The protocol every run follows: validation schedule, checkpoint rule, learning-rate grid,
+seeds, and the presets (``quick``, ``full``).
+
+One rule for every method: each run trains on its config's own schedule (no budget cut),
+validates about ``VAL_POINTS`` times on the validation split, and the checkpoint tested is
+the one with the best validation metric (MMEngine's ``CheckpointHook(save_best=...)``).
+Where a primary has no validation split apart from its test split, the run does not
+validate at all (the test split is read once per run) and its last checkpoint is tested.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from mmengine.config import Config
+
+from .catalog import PRIMARIES, PROMPT_METHODS
+
+#: validation points per training curve (Fig. 3 asks for at least 10)
+VAL_POINTS = 10
+#: the learning rates searched on the validation split, the same for every prompt method
+LR_GRID = (3e-4, 1e-3, 3e-3, 1e-2)
+
+
+def lr_tag(lr: float) -> str:
+    """``lr1e-3`` for 0.001: a work-dir name part."""
+    return 'lr' + f'{lr:.0e}'.replace('e-0', 'e-').replace('e+0', 'e')
+
+
+def loop_length(cfg: Config) -> tuple:
+    """``(length, by_epoch)`` of the config's training loop."""
+    loop = cfg.train_cfg
+    if 'max_epochs' in loop:
+        return loop.max_epochs, True
+    return loop.max_iters, False
+
+
+def validation_options(cfg: Config, metric_key: str, validates: bool) -> dict:
+    """``--cfg-options`` for training: validate every ``length // VAL_POINTS`` epochs (or
+    iterations; every one when the schedule is shorter) and keep the best checkpoint by
+    ``metric_key``, a regular checkpoint at the same interval so an interrupted run
+    resumes; without a validation split, no validation at all."""
+    length, by_epoch = loop_length(cfg)
+    interval = max(1, length // VAL_POINTS)
+    options = {
+        'default_hooks.checkpoint.by_epoch': by_epoch,
+        'default_hooks.checkpoint.interval': interval,
+        'default_hooks.checkpoint.max_keep_ckpts': 1,
+    }
+    if not validates:
+        options.update(
+            {'train_cfg.val_begin': length + 1, 'default_hooks.checkpoint.save_best': None}
+        )
+        return options
+    options.update(
+        {
+            'train_cfg.val_begin': interval,
+            'train_cfg.val_interval': interval,
+            'default_hooks.checkpoint.save_best': metric_key,
+            'default_hooks.checkpoint.rule': 'greater',
+        }
+    )
+    return options
+
+
+def validation_points(cfg: Config) -> int:
+    """How many validation points ``validation_options`` gives the config's schedule."""
+    length, _ = loop_length(cfg)
+    return length // max(1, length // VAL_POINTS)
+
+
+@dataclass(frozen=True)
+class Preset:
+    """What one invocation plans. Seeds: ``full_seeds`` for full fine-tuning (and every
+    single-task model), ``prompt_seeds`` for the prompt methods, ``other_seeds`` for HPS,
+    the frozen-head row and the knowledge controls."""
+
+    primaries: tuple = PRIMARIES
+    methods: tuple = (
+        'full',
+        'vpt_shallow',
+        'hps',
+        'mvlpt',
+        'dlm',
+        'vpt_middle',
+        'dlm_no_layer2',
+        'dlm_frozen_head',
+    )
+    prompt_seeds: tuple = (0, 1, 2, 3, 4)
+    other_seeds: tuple = (0, 1, 2)
+    lr_grid: tuple = LR_GRID
+    zero_shot: bool = True
+    controls: bool = True  # random auxiliaries, single-auxiliary and leave-one-out
+    low_data: bool = True
+    low_data_methods: tuple = ('full', 'vpt_middle', 'dlm', 'dlm_random_aux')
+    notes: tuple = field(default_factory=tuple)
+
+    @property
+    def full_seeds(self) -> tuple:
+        """Every seed a prompted run uses: the prompted run of seed k starts from the full
+        fine-tuning run of seed k."""
+        seeds = set(self.other_seeds)
+        if any(m in PROMPT_METHODS for m in self.methods):
+            seeds |= set(self.prompt_seeds)
+        return tuple(sorted(seeds))
+
+    def seeds_of(self, method: str) -> tuple:
+        if method == 'full':
+            return self.full_seeds
+        return self.prompt_seeds if method in PROMPT_METHODS else self.other_seeds
+
+
+FULL = Preset()
+#: one primary, full fine-tuning against DLM, two seeds, the configs' learning rates
+QUICK = Preset(
+    primaries=('50salads',),
+    methods=('full', 'dlm'),
+    prompt_seeds=(0, 1),
+    other_seeds=(0, 1),
+    lr_grid=(),
+    zero_shot=False,
+    controls=False,
+    low_data=False,
+    notes=('quick preset: the configs own learning rates, no grid search',),
+)
+PRESETS = {'full': FULL, 'quick': QUICK}

@@ -1,0 +1,225 @@
+"""``docs/results.json``: one record per run, split and inference mode, read off the runs.
+
+A record holds at least ``method, primary, seed, split, metric, value, infer_mode,
+train_head, trainable_percent, iterations, wall_s``; test records of metrics that can be
+scored per video also hold ``videos`` and ``per_video`` (the per-video scores whose mean is
+the metric), so that intervals bootstrap over test videos. Where the metric is not a mean
+of per-video scores (mAP, F1 over summed counts), ``per_video`` is absent and intervals
+bootstrap over seeds only (``stats`` says which it used).
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import os.path as osp
+import pickle
+
+import numpy as np
+
+from .catalog import METRICS, Metric
+
+FIELDS = (
+    'method',
+    'primary',
+    'seed',
+    'split',
+    'metric',
+    'value',
+    'infer_mode',
+    'train_head',
+    'trainable_percent',
+    'iterations',
+    'wall_s',
+)
+
+
+# -- training logs ------------------------------------------------------------------------
+def read_scalars(work_dir: str) -> list:
+    """MMEngine's scalars of every training session of a run, oldest first."""
+    entries = []
+    for path in sorted(glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json'))):
+        with open(path) as handle:
+            entries += [json.loads(line) for line in handle if line.strip()]
+    return entries
+
+
+def curves(entries: list, metric: Metric) -> dict:
+    """Validation metric (percent) and training loss against the training iteration.
+
+    Training entries carry ``iter``; validation entries carry ``step``, which an
+    epoch-based loop counts in epochs: those become the last iteration of that epoch.
+    A resumed run's later entries replace earlier ones at the same iteration.
+    """
+    train = [e for e in entries if 'loss' in e]
+    epoch_end: dict = {}
+    for entry in train:
+        if 'epoch' in entry:
+            epoch_end[entry['epoch']] = max(epoch_end.get(entry['epoch'], 0), entry['iter'])
+    loss = {e.get('iter', e.get('step')): float(e['loss']) for e in train}
+    per_epoch = max(epoch_end.values()) / max(epoch_end) if epoch_end else None
+    val = {}
+    for entry in entries:
+        if metric.key not in entry or 'loss' in entry:
+            continue
+        step = entry['step']
+        if epoch_end:
+            step = epoch_end.get(step, round(step * per_epoch))
+        val[step] = float(entry[metric.key]) * metric.scale
+    return dict(val=sorted(val.items()), loss=sorted(loss.items()))
+
+
+def iterations(entries: list) -> int | None:
+    """The last training iteration the logs show."""
+    steps = [e['iter'] for e in entries if 'loss' in e and 'iter' in e]
+    return max(steps) if steps else None
+
+
+def best_validation(entries: list, metric: Metric) -> float | None:
+    values = curves(entries, metric)['val']
+    return max(v for _, v in values) if values else None
+
+
+# -- per-video scores ---------------------------------------------------------------------
+def load_predictions(path: str) -> list:
+    """The samples MMEngine's ``DumpResults`` wrote (``tools/test.py --dump``)."""
+    import torch  # noqa: F401  (the dumped samples hold tensors)
+
+    with open(path, 'rb') as handle:
+        samples = pickle.load(handle)
+    if not isinstance(samples, list):
+        raise ValueError(f'{path}: expected a list of predicted samples, got {type(samples)}')
+    return samples
+
+
+def _array(value) -> np.ndarray:
+    if hasattr(value, 'detach'):
+        value = value.detach().cpu().numpy()
+    return np.asarray(value)
+
+
+def _field(sample: dict, name: str, path: str, index: int):
+    if name not in sample:
+        raise ValueError(
+            f'{path}: predicted sample {index} has no {name!r} (fields: {sorted(sample)})'
+        )
+    return sample[name]
+
+
+def accuracy_per_video(samples: list, path: str = '<predictions>') -> tuple:
+    """``(video ids, 1.0 where the top-scored class is the label)`` of classification
+    samples (``pred_score``, ``gt_label``; id: ``filename`` or the sample's index)."""
+    ids, scores = [], []
+    for index, sample in enumerate(samples):
+        pred = _array(_field(sample, 'pred_score', path, index)).reshape(-1)
+        label = _array(_field(sample, 'gt_label', path, index)).reshape(-1)
+        ids.append(str(sample.get('filename', sample.get('video_id', index))))
+        scores.append(float(int(np.argmax(pred)) == int(label[0])))
+    return ids, scores
+
+
+PER_VIDEO = {'accuracy': accuracy_per_video}
+
+
+def per_video_scores(metric: Metric, dump: str) -> tuple | None:
+    """``(ids, scores in percent)`` from a run's dumped predictions, or None when the
+    metric has no per-video form or nothing was dumped."""
+    extract = PER_VIDEO.get(metric.per_video)
+    if extract is None or not osp.isfile(dump):
+        return None
+    ids, scores = extract(load_predictions(dump), dump)
+    return ids, [s * 100.0 for s in scores]
+
+
+# -- records ------------------------------------------------------------------------------
+def trainable_percent(run) -> float | None:
+    """100 for full fine-tuning; else what the run's prompt file (or its log) records."""
+    if run.method == 'full':
+        return 100.0
+    record = run.record()
+    if record.get('trainable_percent') is not None:
+        return float(record['trainable_percent'])
+    prompt_file = run.path('prompts_chosen.pth')
+    if osp.isfile(prompt_file):
+        from dlm_core.prompt_io import load_prompt_file
+
+        value = load_prompt_file(prompt_file)['meta'].get('trainable_percent')
+        if value is not None:
+            return float(value)
+    return None
+
+
+def run_records(run) -> list:
+    """The records of one run: its best validation value (trained runs that validated)
+    and one test record per inference mode whose metrics file exists."""
+    metric = METRICS[run.task]
+    info = run.record()
+    entries = read_scalars(run.path()) if run.train else []
+    base = dict(
+        name=run.name,
+        method=run.method,
+        primary=run.task,
+        seed=run.seed,
+        metric=metric.key,
+        train_head=run.train_head,
+        trainable_percent=trainable_percent(run),
+        iterations=info.get('iterations', iterations(entries)),
+        wall_s=info.get('wall_s'),
+        lr=run.lr,
+        regime=run.regime,
+        stage=run.stage,
+        variant=run.variant,
+        validation=run.validation,
+        checkpoint=info.get('checkpoint'),
+    )
+    out = []
+    curve = curves(entries, metric) if entries else None
+    best = best_validation(entries, metric) if entries else None
+    if best is not None:
+        out.append(dict(base, split='val', value=best, infer_mode=None, curve=curve))
+    if not run.test:
+        return out
+    for mode in run.modes:
+        path = run.metrics_file(mode)
+        if not osp.isfile(path):
+            continue
+        with open(path) as handle:
+            metrics = json.load(handle)
+        if metric.key not in metrics:
+            raise ValueError(f'{path}: no {metric.key!r} among the metrics {sorted(metrics)}')
+        record = dict(
+            base, split='test', value=float(metrics[metric.key]) * metric.scale, infer_mode=mode
+        )
+        scores = per_video_scores(metric, run.dump_file(mode))
+        if scores is not None:
+            record['videos'], record['per_video'] = scores
+        out.append(record)
+    return out
+
+
+def collect(plan) -> list:
+    """Every record of the plan's runs, in plan order."""
+    return [record for run in plan.runs.values() for record in run_records(run)]
+
+
+def write(records: list, path: str, meta: dict | None = None) -> None:
+    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+    tmp = path + '.tmp'
+    with open(tmp, 'w') as handle:
+        json.dump(dict(meta=meta or {}, records=records), handle, indent=1, default=float)
+    os.replace(tmp, path)
+
+
+def read(path: str) -> tuple:
+    """``(records, meta)`` of a results file, each record checked for the fields."""
+    with open(path) as handle:
+        data = json.load(handle)
+    records = data.get('records') if isinstance(data, dict) else None
+    if not isinstance(records, list):
+        raise ValueError(f'{path}: expected {{"meta": ..., "records": [...]}}')
+    for index, record in enumerate(records):
+        missing = [f for f in FIELDS if f not in record]
+        if missing:
+            raise ValueError(f'{path}: record {index} has no {", ".join(missing)}')
+    return records, data.get('meta', {})

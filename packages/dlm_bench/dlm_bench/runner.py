@@ -1,0 +1,238 @@
+"""Executes a plan: resumable, with progress and an ETA from measured wall times.
+
+Per run: ``tools/train.py`` (``--resume`` when its work dir holds a checkpoint of an
+interrupted training), then ``chosen.pth`` linked to the checkpoint that validated best
+(MMEngine's ``best_*.pth``; the last checkpoint where the run did not validate), the
+prompts of that checkpoint exported to ``prompts_chosen.pth`` (prompt methods), and one
+``tools/test.py --dump`` per inference mode on the test split. A run whose records exist
+is skipped; a failed run is reported and the runs that need it are skipped.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import os.path as osp
+import shlex
+import subprocess
+import sys
+import time
+
+from .catalog import METRICS, REPO, measured_seconds
+from .plan import CHOSEN, PROMPTS, Plan, Run
+from .records import best_validation, iterations, read_scalars
+
+#: runs whose model holds prompts to export
+NO_PROMPTS = ('full', 'hps')
+
+
+def options(values: dict) -> list:
+    return [f'{key}={_format(value)}' for key, value in values.items()]
+
+
+def _format(value) -> str:
+    if isinstance(value, (list, tuple)):
+        return '[' + ','.join(_format(v) for v in value) + ']'
+    return str(value)
+
+
+def last_checkpoint(run: Run) -> str | None:
+    """The file MMEngine's ``last_checkpoint`` in the run's work dir names, if it exists
+    (a relative path is relative to the repository, where the tools run)."""
+    pointer = run.path('last_checkpoint')
+    if not osp.isfile(pointer):
+        return None
+    with open(pointer) as handle:
+        path = handle.read().strip()
+    if not osp.isabs(path):
+        path = osp.join(run.repo, path)
+    return path if osp.isfile(path) else None
+
+
+def best_checkpoint(work_dir: str) -> str | None:
+    """The checkpoint ``CheckpointHook(save_best=...)`` kept (it removes earlier bests)."""
+    found = sorted(glob.glob(osp.join(work_dir, 'best_*.pth')), key=osp.getmtime)
+    return found[-1] if found else None
+
+
+def link_chosen(run: Run) -> str | None:
+    """Point ``chosen.pth`` at the best validated checkpoint (else the last one)."""
+    target = best_checkpoint(run.path()) if run.validation != 'none' else None
+    target = target or last_checkpoint(run)
+    if target is None:
+        return None
+    link = run.path(CHOSEN)
+    if osp.lexists(link):
+        os.remove(link)
+    os.symlink(osp.relpath(target, run.path()), link)
+    return target
+
+
+def train_command(run: Run, resume: bool) -> list:
+    command = ['tools/train.py', run.config, '--work-dir', run.work_dir]
+    if resume:
+        command.append('--resume')
+    values = {**run.model_options, **run.train_options}
+    return command + (['--cfg-options', *options(values)] if values else [])
+
+
+def test_command(run: Run, mode: str | None, checkpoint: str | None) -> list:
+    command = ['tools/test.py', run.config]
+    if checkpoint is not None:
+        command.append(checkpoint)
+    suffix = '' if mode is None else f'_{mode}'
+    command += [
+        '--work-dir',
+        osp.join(run.work_dir, f'test{suffix}'),
+        '--metrics-json',
+        osp.join(run.work_dir, osp.basename(run.metrics_file(mode))),
+        '--dump',
+        osp.join(run.work_dir, osp.basename(run.dump_file(mode))),
+    ]
+    values = dict(run.model_options)
+    if mode is not None:
+        values['model.infer_mode'] = mode
+    return command + (['--cfg-options', *options(values)] if values else [])
+
+
+def export_command(run: Run) -> list:
+    return [
+        'tools/export_prompts.py',
+        run.config,
+        osp.join(run.work_dir, CHOSEN),
+        '--out',
+        osp.join(run.work_dir, PROMPTS),
+        '--cfg-options',
+        *options(run.model_options),
+    ]
+
+
+def call(command: list, repo: str = REPO) -> int:
+    """Run a tool of the repository with its output streamed."""
+    print('$ python', shlex.join(command), flush=True)
+    env = dict(os.environ)
+    env.setdefault('OMP_NUM_THREADS', '1')
+    return subprocess.call([sys.executable, *command], cwd=repo, env=env)
+
+
+class Clock:
+    """Estimates the time left from the wall times measured in this session (per method
+    family and primary), falling back to the prior measurements of the catalog."""
+
+    def __init__(self):
+        self.measured: dict = {}
+
+    @staticmethod
+    def family(run: Run) -> tuple:
+        method = run.method
+        for prefix in ('full', 'hps', 'zero_shot', 'vpt', 'mvlpt'):
+            if method.startswith(prefix):
+                return prefix, run.task
+        return 'dlm', run.task
+
+    def add(self, run: Run, seconds: float) -> None:
+        self.measured.setdefault(self.family(run), []).append(seconds)
+
+    def estimate(self, run: Run) -> float:
+        times = self.measured.get(self.family(run))
+        if times:
+            return sum(times) / len(times)
+        return measured_seconds(run.method, run.task)
+
+    def eta(self, runs) -> str:
+        seconds = sum(self.estimate(run) for run in runs)
+        return f'{int(seconds // 3600):02d}:{int(seconds % 3600 // 60):02d}'
+
+
+def execute(plan: Plan, dry_run: bool = False, runner=None, clock: Clock | None = None) -> list:
+    """Run every run that is not done, dependencies first; returns the failed runs' names."""
+    runner = runner or call
+    clock = clock or Clock()
+    todo = [run for run in plan.runs.values() if not run.done]
+    if len(todo) < len(plan.runs):
+        print(
+            f'{len(plan.runs) - len(todo)} of {len(plan.runs)} runs done before, kept', flush=True
+        )
+    failed = set()
+    for index, run in enumerate(todo, start=1):
+        tag = f'run {index} of {len(todo)} ({run.name})'
+        print(f'{tag}, ETA {clock.eta(todo[index - 1 :])}', flush=True)
+        blocked = [d for d in run.deps if d in failed or not plan.runs[d].trained]
+        if blocked and not dry_run:
+            print(f'{tag}: skipped, it needs {", ".join(blocked)}', flush=True)
+            failed.add(run.name)
+            continue
+        start = time.time()
+        if not _train(run, runner, dry_run) or not _test(run, runner, dry_run):
+            failed.add(run.name)
+            continue
+        if not dry_run:
+            seconds = time.time() - start
+            run.update_record(wall_s=run.record().get('train_s', 0.0) + _test_s(run))
+            clock.add(run, seconds)
+    return [name for name in plan.runs if name in failed]
+
+
+def _test_s(run: Run) -> float:
+    return sum(run.record().get('test_s', {}).values())
+
+
+def _train(run: Run, runner, dry_run: bool) -> bool:
+    if run.trained:
+        return True
+    if run.derived_config is not None and not dry_run:
+        os.makedirs(run.path(), exist_ok=True)
+        with open(run.path('config.py'), 'w') as handle:
+            handle.write(run.derived_config)
+    resume = last_checkpoint(run) is not None
+    command = train_command(run, resume)
+    if dry_run:
+        print('$ python', shlex.join(command), flush=True)
+        return True
+    start = time.time()
+    code = runner(command)
+    seconds = time.time() - start + run.record().get('failed_train_s', 0.0)
+    if code:
+        print(f'{run.name}: training failed (exit {code})', flush=True)
+        run.update_record(failed_train_s=seconds)
+        return False
+    entries = read_scalars(run.path())
+    checkpoint = link_chosen(run)
+    if checkpoint is None:
+        print(f'{run.name}: training left no checkpoint', flush=True)
+        return False
+    if run.method not in NO_PROMPTS:
+        code = runner(export_command(run))
+        if code:
+            print(f'{run.name}: prompt export failed (exit {code})', flush=True)
+            return False
+    run.update_record(
+        train_s=seconds,
+        iterations=iterations(entries),
+        val_best=best_validation(entries, METRICS[run.task]),
+        checkpoint=osp.relpath(checkpoint, run.repo),
+        train_command=['python', *command],
+    )
+    return True
+
+
+def _test(run: Run, runner, dry_run: bool) -> bool:
+    if not run.test:
+        return True
+    checkpoint = osp.join(run.work_dir, CHOSEN) if run.train else None
+    times = dict(run.record().get('test_s', {}))
+    for mode in run.modes:
+        if osp.isfile(run.metrics_file(mode)):
+            continue
+        command = test_command(run, mode, checkpoint)
+        if dry_run:
+            print('$ python', shlex.join(command), flush=True)
+            continue
+        start = time.time()
+        code = runner(command)
+        if code or not osp.isfile(run.metrics_file(mode)):
+            print(f'{run.name}: test ({mode or "default"}) failed (exit {code})', flush=True)
+            return False
+        times[str(mode)] = time.time() - start
+        run.update_record(test_s=times)
+    return True

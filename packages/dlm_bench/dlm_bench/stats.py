@@ -1,0 +1,137 @@
+"""Paired comparisons "A - B" with 95 % bootstrap intervals over test videos and seeds.
+
+Paired: the same seeds (the prompted run of seed k starts from the full fine-tuning run of
+seed k) and the same test videos. Each bootstrap replicate resamples the shared seeds and
+the shared test videos with replacement and recomputes the mean difference; the interval
+is the 2.5 and 97.5 percentiles of the replicates. Where a metric has no per-video form
+(its records carry no ``per_video``), replicates resample seeds only. The verdict is
+``ahead`` when the interval lies above 0, ``behind`` below, ``tie`` when it contains 0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+REPLICATES = 2000
+LEVEL = 0.95
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """``a - b`` on one primary: the mean difference, its interval and the verdict."""
+
+    a: str
+    b: str
+    primary: str
+    diff: float
+    low: float
+    high: float
+    seeds: tuple
+    videos: int  # 0: the interval is over seeds only
+    verdict: str
+
+    @property
+    def width(self) -> float:
+        return self.high - self.low
+
+    @property
+    def basis(self) -> str:
+        seeds = f'{len(self.seeds)} seed{"s" if len(self.seeds) != 1 else ""}'
+        return f'{self.videos} test videos x {seeds}' if self.videos else f'{seeds} only'
+
+    def text(self, digits: int = 2) -> str:
+        """``+1.23 [0.40, 2.05]``."""
+        return f'{self.diff:+.{digits}f} [{self.low:+.{digits}f}, {self.high:+.{digits}f}]'
+
+
+def verdict(low: float, high: float) -> str:
+    if low > 0:
+        return 'ahead'
+    if high < 0:
+        return 'behind'
+    return 'tie'
+
+
+def bootstrap(diff: np.ndarray, replicates: int = REPLICATES, seed: int = 0) -> tuple:
+    """``(mean, low, high)`` of the paired differences ``diff``: shape ``(seeds,)`` or
+    ``(seeds, videos)``; seeds and videos are resampled independently."""
+    diff = np.asarray(diff, dtype=float)
+    if diff.ndim not in (1, 2) or diff.size == 0:
+        raise ValueError(
+            f'bootstrap: expected (seeds,) or (seeds, videos) values, got {diff.shape}'
+        )
+    rng = np.random.default_rng(seed)
+    grid = diff[:, None] if diff.ndim == 1 else diff
+    seeds, videos = grid.shape
+    s = rng.integers(0, seeds, size=(replicates, seeds))
+    v = rng.integers(0, videos, size=(replicates, videos))
+    # per replicate: mean over the resampled seeds of the mean over the resampled videos
+    per_seed = grid[s]  # (replicates, seeds, videos)
+    means = np.take_along_axis(per_seed, v[:, None, :].repeat(seeds, axis=1), axis=2)
+    values = means.mean(axis=(1, 2))
+    tail = (1 - LEVEL) / 2 * 100
+    low, high = np.percentile(values, [tail, 100 - tail])
+    return float(grid.mean()), float(low), float(high)
+
+
+def _select(records: list, **where) -> list:
+    return [r for r in records if all(r.get(k) == v for k, v in where.items())]
+
+
+def paired(records: list, a: dict, b: dict, split: str = 'test') -> tuple:
+    """``(seeds, a values, b values)`` of two selections of records; values are per-video
+    score lists where both sides have them for every seed, else the metric values. A
+    ``b`` with one record of seed None (a model without seeds) pairs with every seed."""
+    ra = {r['seed']: r for r in _select(records, split=split, **a)}
+    rb = {r['seed']: r for r in _select(records, split=split, **b)}
+    if list(rb) == [None]:
+        rb = {seed: rb[None] for seed in ra}
+    seeds = tuple(sorted(s for s in ra if s in rb))
+    if not seeds:
+        return (), None, None
+    per_video = all('per_video' in ra[s] and 'per_video' in rb[s] for s in seeds)
+    if not per_video:
+        return seeds, [ra[s]['value'] for s in seeds], [rb[s]['value'] for s in seeds]
+    for s in seeds:
+        if ra[s]['videos'] != rb[s]['videos']:
+            raise ValueError(
+                f'{ra[s].get("name")} and {rb[s].get("name")}: their test videos differ '
+                f'({len(ra[s]["videos"])} vs {len(rb[s]["videos"])}); no paired comparison'
+            )
+    videos = ra[seeds[0]]['videos']
+    for s in seeds[1:]:
+        if ra[s]['videos'] != videos:
+            raise ValueError(f'{ra[s].get("name")}: its test videos differ from seed {seeds[0]}')
+    return seeds, [ra[s]['per_video'] for s in seeds], [rb[s]['per_video'] for s in seeds]
+
+
+def compare(
+    records: list, primary: str, a: dict, b: dict, a_name: str = 'A', b_name: str = 'B', seed=0
+) -> Comparison | None:
+    """The paired comparison of selections ``a`` and ``b`` (record field filters) on
+    ``primary``; None when they share no seed, or share one seed without per-video
+    scores (no interval can be formed)."""
+    seeds, va, vb = paired(records, {'primary': primary, **a}, {'primary': primary, **b})
+    if not seeds:
+        return None
+    diff = np.asarray(va, float) - np.asarray(vb, float)
+    if diff.ndim == 1 and len(seeds) < 2:
+        return None
+    mean, low, high = bootstrap(diff, seed=seed)
+    videos = diff.shape[1] if diff.ndim == 2 else 0
+    return Comparison(a_name, b_name, primary, mean, low, high, seeds, videos, verdict(low, high))
+
+
+def mean_interval(records: list, where: dict, seed: int = 0) -> tuple | None:
+    """``(mean, low, high)`` of one selection's values: over videos and seeds where every
+    record has per-video scores, else over seeds (None with fewer than two)."""
+    chosen = _select(records, split='test', **where)
+    if not chosen:
+        return None
+    if all('per_video' in r for r in chosen) and len({len(r['videos']) for r in chosen}) == 1:
+        return bootstrap(np.asarray([r['per_video'] for r in chosen], float), seed=seed)
+    if len(chosen) < 2:
+        return float(chosen[0]['value']), None, None
+    return bootstrap(np.asarray([r['value'] for r in chosen], float), seed=seed)

@@ -1,0 +1,88 @@
+"""dlm_bench.stats: paired bootstrap intervals checked against hand-computed cases."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from dlm_bench import stats
+
+
+def records(method, values, per_video=None, primary='ssv2', mode=None):
+    out = []
+    for seed, value in enumerate(values):
+        record = dict(
+            name=f'{method}/{primary}/seed{seed}', method=method, primary=primary, seed=seed,
+            split='test', value=value, infer_mode=mode,
+        )  # fmt: skip
+        if per_video is not None:
+            record['videos'] = [str(i) for i in range(len(per_video[seed]))]
+            record['per_video'] = per_video[seed]
+        out.append(record)
+    return out
+
+
+def test_a_constant_difference_has_a_zero_width_interval_at_that_value():
+    a = records('dlm', [62.0, 70.0, 55.0], [[100, 0, 100, 50], [0, 0, 100, 50], [100, 100, 0, 0]])
+    b = records('full', [60.0, 68.0, 53.0], [[98, -2, 98, 48], [-2, -2, 98, 48], [98, 98, -2, -2]])
+    c = stats.compare(a + b, 'ssv2', {'method': 'dlm'}, {'method': 'full'})
+    assert (c.diff, c.low, c.high) == pytest.approx((2.0, 2.0, 2.0))
+    assert c.width == pytest.approx(0.0) and c.verdict == 'ahead'
+    assert c.videos == 4 and c.seeds == (0, 1, 2)
+    assert c.basis == '4 test videos x 3 seeds'
+
+
+def test_a_symmetric_difference_is_a_tie():
+    # per video differences +1 and -1 in equal numbers on every seed
+    a = records('dlm', [0.0, 0.0], [[1, 0, 1, 0], [1, 0, 1, 0]])
+    b = records('full', [0.0, 0.0], [[0, 1, 0, 1], [0, 1, 0, 1]])
+    c = stats.compare(a + b, 'ssv2', {'method': 'dlm'}, {'method': 'full'})
+    assert c.diff == pytest.approx(0.0)
+    assert c.low < 0 < c.high and c.verdict == 'tie'
+
+
+def test_behind_when_the_interval_is_below_zero_and_the_bootstrap_is_seeded():
+    rng = np.random.default_rng(1)
+    diff = -3.0 + rng.normal(size=(5, 50))
+    first = stats.bootstrap(diff, seed=7)
+    assert first == stats.bootstrap(diff, seed=7)
+    assert first != stats.bootstrap(diff, seed=8)
+    mean, low, high = first
+    assert mean == pytest.approx(diff.mean())
+    assert low < mean < high < 0 and stats.verdict(low, high) == 'behind'
+
+
+def test_seeds_only_without_per_video_scores():
+    a = records('dlm', [50.0, 52.0, 54.0])
+    b = records('full', [49.0, 50.0, 51.0])  # differences 1, 2, 3
+    c = stats.compare(a + b, 'ssv2', {'method': 'dlm'}, {'method': 'full'})
+    assert c.videos == 0 and c.basis == '3 seeds only'
+    assert c.diff == pytest.approx(2.0) and 1.0 <= c.low <= c.high <= 3.0
+    # one shared seed and no per-video scores: no interval
+    assert stats.compare(a[:1] + b, 'ssv2', {'method': 'dlm'}, {'method': 'full'}) is None
+
+
+def test_pairs_only_shared_seeds_and_refuses_different_test_videos():
+    a = records('dlm', [1.0, 2.0, 3.0], [[1, 1], [2, 2], [3, 3]])
+    b = records('full', [0.0, 0.0], [[0, 0], [0, 0]])
+    seeds, va, vb = stats.paired(a + b, {'method': 'dlm'}, {'method': 'full'})
+    assert seeds == (0, 1) and va == [[1, 1], [2, 2]]
+    b[1]['videos'] = ['0', 'x']
+    with pytest.raises(ValueError, match='test videos differ'):
+        stats.compare(a + b, 'ssv2', {'method': 'dlm'}, {'method': 'full'})
+
+
+def test_a_model_without_seeds_pairs_with_every_seed():
+    a = records('zero_shot_dlm', [3.0, 5.0], primary='gtea')
+    original = dict(name='o', method='zero_shot_original', primary='gtea', seed=None,
+                    split='test', value=1.0)  # fmt: skip
+    c = stats.compare(a + [original], 'gtea', {'method': 'zero_shot_dlm'},
+                      {'method': 'zero_shot_original'})  # fmt: skip
+    assert c.seeds == (0, 1) and c.diff == pytest.approx(3.0)
+
+
+def test_mean_interval_of_one_selection():
+    chosen = records('dlm', [10.0, 20.0], [[0, 20], [10, 30]])
+    mean, low, high = stats.mean_interval(chosen, {'method': 'dlm'})
+    assert mean == pytest.approx(15.0) and low <= mean <= high
+    assert stats.mean_interval(records('full', [7.0]), {'method': 'full'}) == (7.0, None, None)
+    assert stats.mean_interval(chosen, {'method': 'other'}) is None
