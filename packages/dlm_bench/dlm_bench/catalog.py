@@ -106,10 +106,10 @@ PAPER_TABLE2 = {
     'original': (97.7, 85.1, 41.9, 53.7, 75.8),
     'dlm': (98.6, 86.9, 43.0, 56.5, 78.3),
 }
-#: wall seconds (train + test) per run measured by the previous reproduction at the configs'
-#: own schedules for the single-task models and half schedules for the prompt methods
-#: (docs/results.md of the earlier tool); the runner's ETA starts from these until runs
-#: of this session have been timed
+#: wall seconds (train + test) per run, from the previous reproduction (docs/results.md of
+#: the earlier tool): single-task models as measured at the configs' own schedules; prompt
+#: methods and HPS twice the training time measured at half schedule, plus the test. The
+#: runner's ETA starts from these until runs of this session have been timed.
 MEASURED_S = {
     ('full', 'ssv2'): 72,
     ('full', 'ava'): 109,
