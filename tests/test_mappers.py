@@ -118,3 +118,11 @@ def test_transferred_prompts_same_width_copies(tmp_path):
     save_prompt_file(path, source, prompt_layer=2, trained={})
     mapper = PROMPT_MAPPERS.build(dict(type='TransferredPrompts', primary_dim=32, init_file=path))
     torch.testing.assert_close(mapper([], 1)[0], source)
+
+
+def test_prompt_groups_are_one_per_auxiliary_or_one_for_static_prompts():
+    mapper = build_dlm(num_prompts=5)
+    assert mapper.prompt_groups == [5, 5, 5]
+    assert sum(mapper.prompt_groups) == mapper.num_output_prompts
+    static = PROMPT_MAPPERS.build(dict(type='StaticPrompts', primary_dim=32, num_prompts=4))
+    assert static.prompt_groups == [4]

@@ -3,9 +3,11 @@
 import pytest
 import torch
 import toy_task  # noqa: F401  (registers the toy plugin)
+from toy_task import TOY_TASKS, ToyTask
 
 from dlm_core.models import PromptedTaskModel
 from dlm_core.registry import MODELS, TASKS, build_from
+from dlm_core.tasks import TokenState
 
 PRIMARY = dict(type='ToyTask', in_dim=16, dim=32, depth=4, num_classes=3)
 AUXILIARIES = dict(
@@ -296,3 +298,117 @@ def test_a_plugin_can_wrap_a_single_task_config(tmp_path):
     assert (wide.embed_dim, wide.num_layers) == (48, 6)
     assert torch.equal(wide.model.head.weight, source.model.head.weight)
     assert wide.checkpoint_hint == f'python tools/train.py {config}'
+
+
+# -- exact start on the toy primary ---------------------------------------------------------
+@TOY_TASKS.register_module(force=True)
+class GatedToyTask(ToyTask):
+    """The toy plugin routing its prompt rows' attention share through the core's gate."""
+
+    supports_prompt_gate = True
+
+    def run_layers(self, state, start, stop, prompts=None, gate=None):
+        if prompts is not None:
+            state = state.prepend(prompts, gate)
+        tokens, gate, count = state.tokens, state.gate, state.num_prompts
+        for index in range(start, stop):
+            layer = self.model.layers[index]
+            if gate is None or not count:
+                tokens = layer(tokens)
+                continue
+            normed = layer.norm1(tokens)
+            rows, task = normed[:, :count], normed[:, count:]
+            attn = layer.self_attn
+            task_out = attn(task, task, task, need_weights=False)[0]
+            task_out = task_out + gate.layer(index).mha_prompt_term(attn, task, rows, rows)
+            rows_out = attn(rows, normed, normed, need_weights=False)[0]
+            tokens = tokens + layer.dropout1(torch.cat([rows_out, task_out], dim=1))
+            tokens = tokens + layer._ff_block(layer.norm2(tokens))
+        return TokenState(tokens, count, state.extras)
+
+
+GATED_PRIMARY = dict(PRIMARY, type='GatedToyTask')
+
+
+def plain_logits(model, inputs):
+    plugin = model.primary
+    with torch.no_grad():
+        state = plugin.run_layers(plugin.embed(inputs), 0, plugin.num_layers)
+        return torch.stack([p['logits'] for p in plugin.predict(state, None)])
+
+
+def test_exact_start_gates_are_trained_counted_saved_and_start_at_the_frozen_model():
+    plain = build_model(primary=GATED_PRIMARY)
+    model = build_model(primary=GATED_PRIMARY, exact_start=True, infer_mode='dynamic')
+    gate = model.prompt_gate
+    assert gate.logits.shape == (4 - 2, 2) and not gate.logits.any()  # 2 layers, 2 auxiliaries
+    assert model.trainable_parameters == plain.trainable_parameters + 4
+    assert 'prompt_gate.logits' in model.trained_state_dict()
+    inputs, labels = batch()
+    model.eval()
+    with torch.no_grad():
+        prompted = torch.stack([p['logits'] for p in model(inputs, labels, mode='predict')])
+    torch.testing.assert_close(prompted, plain_logits(model, inputs), rtol=1e-5, atol=1e-6)
+    train_steps(model, steps=2, lr=0.1)
+    assert gate.logits.abs().min() > 0 and names_with_grad(model) >= {'mapper.prompts.0'}
+
+
+def test_an_exact_start_prompt_file_carries_its_gates(tmp_path):
+    model = train_steps(build_model(primary=GATED_PRIMARY, exact_start=True), steps=3)
+    checkpoint = tmp_path / 'primary.pth'
+    torch.save({'state_dict': model.primary.model.state_dict()}, checkpoint)
+    prompt_file = str(tmp_path / 'prompts.pth')
+    model.export_prompts(prompt_file)
+    plain = PromptedTaskModel(task=dict(GATED_PRIMARY, checkpoint=str(checkpoint)),
+                              prompt_file=prompt_file)  # fmt: skip
+    assert torch.equal(plain.prompt_gate.logits, model.prompt_gate.logits.detach())
+    assert plain.trainable_parameters == 0
+    model.eval()
+    inputs, labels = batch(seed=7)
+    for a, b in zip(model(inputs, labels, mode='predict'), plain(inputs, labels, mode='predict')):
+        torch.testing.assert_close(a['logits'], b['logits'])
+    # the same file with another prompt layer no longer fits its gates
+    with pytest.raises(RuntimeError, match='do not fit 8 prompts .* before layer 1 of 4'):
+        PromptedTaskModel(task=GATED_PRIMARY, prompt_file=prompt_file, prompt_layer=1)
+
+
+def test_exact_start_with_vpt_prompts_and_at_the_first_layer():
+    model = build_model(
+        primary=GATED_PRIMARY,
+        auxiliaries=None,
+        prompt_layer=0,
+        mapper=dict(type='StaticPrompts', num_prompts=4),
+        exact_start=True,
+    ).eval()
+    assert model.prompt_gate.groups == [4] and model.prompt_gate.logits.shape == (4, 1)
+    inputs, labels = batch()
+    with torch.no_grad():
+        prompted = torch.stack([p['logits'] for p in model(inputs, labels, mode='predict')])
+    torch.testing.assert_close(prompted, plain_logits(model, inputs), rtol=1e-5, atol=1e-6)
+
+
+def test_exact_start_needs_a_plugin_that_takes_the_gate_and_a_mapper():
+    with pytest.raises(ValueError, match='ToyTask does not'):
+        build_model(exact_start=True)
+    with pytest.raises(ValueError, match='needs a mapper'):
+        build_model(primary=GATED_PRIMARY, mapper=None, auxiliaries=None, exact_start=True)
+
+
+def test_exact_start_on_the_tap_cache_path_starts_at_the_frozen_loss(tmp_path):
+    from mmengine.dataset import Compose
+
+    class Deterministic:
+        pipeline = Compose([])
+
+    model = build_model(primary=GATED_PRIMARY, exact_start=True, tap_cache=True).train()
+    assert model.attach_tap_cache(str(tmp_path), dataset=Deterministic())
+    inputs, labels = batch()
+    with torch.no_grad():
+        frozen = model.primary.run_layers(model.primary.embed(inputs), 0, 4)
+        expected = model.primary.loss(frozen, labels)['loss_cls']
+    model(inputs, labels, mode='loss')  # computes the lower halves and stores them
+    loss = model(inputs, labels, mode='loss')['loss_cls']  # served from the cache
+    assert model.tap_cache.hits == 6
+    torch.testing.assert_close(loss, expected, rtol=1e-5, atol=1e-6)
+    loss.backward()
+    assert model.prompt_gate.logits.grad.abs().sum() > 0

@@ -15,6 +15,7 @@ import torch.nn.functional as F
 from mmaction.models import Recognizer3D, VisionTransformer
 from mmengine.registry import DefaultScope
 
+from dlm_core.models.gated_vit_block import gated_vit_block
 from dlm_core.tasks import TaskPlugin, TokenState
 
 from .clip_frames import frames_to_inputs, inputs_to_frames, resample_clip
@@ -33,6 +34,7 @@ class ActionRecognitionTask(TaskPlugin):
     """
 
     injection = 'prepend'
+    supports_prompt_gate = True
 
     def __init__(self, model: dict, **kwargs):
         super().__init__(**kwargs)
@@ -126,14 +128,22 @@ class ActionRecognitionTask(TaskPlugin):
         grid = F.interpolate(grid, size=(height, width), mode='bicubic', align_corners=False)
         return grid.permute(0, 2, 3, 1).reshape(1, -1, table.shape[-1])
 
-    def run_layers(self, state: TokenState, start: int, stop: int, prompts=None) -> TokenState:
+    def run_layers(
+        self, state: TokenState, start: int, stop: int, prompts=None, gate=None
+    ) -> TokenState:
+        """Blocks ``[start, stop)``; with a prompt ``gate`` (exact start) the prompt rows'
+        attention share is gated in every block (the gate stays in the state)."""
         if not 0 <= start <= stop <= self.num_layers:
             raise ValueError(f'layers [{start}, {stop}) are outside [0, {self.num_layers}]')
         if prompts is not None:
-            state = state.prepend(prompts)
-        tokens = state.tokens
-        for block in self.backbone.blocks[start:stop]:
-            tokens = block(tokens)
+            state = state.prepend(prompts, gate)
+        tokens, gate = state.tokens, state.gate
+        for index in range(start, stop):
+            block = self.backbone.blocks[index]
+            if gate is None or not state.num_prompts:
+                tokens = block(tokens)
+            else:
+                tokens = gated_vit_block(block, tokens, state.num_prompts, gate.layer(index))
         return TokenState(tokens, state.num_prompts, state.extras)
 
     def tokens(self, state: TokenState) -> torch.Tensor:

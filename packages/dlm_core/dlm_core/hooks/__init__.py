@@ -2,6 +2,7 @@
 
 from .finite_loss_hook import FiniteLossHook
 from .prompt_checkpoint_hook import PromptCheckpointHook
+from .static_calibration_hook import StaticCalibrationHook
 from .torch_threads_hook import TorchThreadsHook
 
-__all__ = ['FiniteLossHook', 'PromptCheckpointHook', 'TorchThreadsHook']
+__all__ = ['FiniteLossHook', 'PromptCheckpointHook', 'StaticCalibrationHook', 'TorchThreadsHook']

@@ -33,6 +33,12 @@ class PromptMapper(BaseModule):
     def num_output_prompts(self) -> int:
         raise NotImplementedError(f'{type(self).__name__} must define num_output_prompts')
 
+    @property
+    def prompt_groups(self) -> list[int]:
+        """Output rows per source, in output order (one gate each under exact start):
+        one group of all prompts unless a mapper says otherwise."""
+        return [self.num_output_prompts]
+
     def check_taps(self, taps: Sequence[torch.Tensor]) -> None:
         """Fail with the auxiliary index and both widths when a tap does not fit."""
         if len(taps) != len(self.aux_dims):

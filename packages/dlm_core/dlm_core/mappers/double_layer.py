@@ -77,6 +77,11 @@ class DoubleLayerMapper(PromptMapper):
     def num_output_prompts(self) -> int:
         return self.num_prompts * len(self.aux_dims)
 
+    @property
+    def prompt_groups(self) -> list[int]:
+        """``[N_p] * K``: the prompts of each auxiliary task form one group."""
+        return [self.num_prompts] * len(self.aux_dims)
+
     def forward(self, taps: Sequence[torch.Tensor], batch_size: int | None = None) -> torch.Tensor:
         self.check_taps(taps)
         outputs = []

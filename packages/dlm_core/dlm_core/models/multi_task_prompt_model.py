@@ -12,13 +12,21 @@ from torch import nn
 
 from ..cache import TapCache
 from ..cache.fingerprint import frozen_digest
+from ..errors import ConfigError
 from ..mappers import PromptMapper
 from ..prompt_io import save_prompt_file
 from ..registry import MODELS, PROMPT_MAPPERS, build_from
 from ..tasks import TaskPlugin, build_task
 from .accounting import TrainableAccountingMixin
 from .freezing import count_parameters, freeze_modules, hold_eval
-from .prompting import check_prompt_width, encode_with_prompts, lower_state, upper_state
+from .prompt_gate import PromptGate
+from .prompting import (
+    check_gate_support,
+    check_prompt_width,
+    encode_with_prompts,
+    lower_state,
+    upper_state,
+)
 
 INFER_MODES = ('static', 'dynamic')
 
@@ -50,6 +58,16 @@ class MultiTaskPromptModel(TrainableAccountingMixin, BaseModel):
     the training prompts (no auxiliary model runs, as in the paper); ``'dynamic'`` runs
     the taps and the mapper for each sample.
 
+    Exact start (``exact_start=True``): the prompts reach the task tokens only through
+    zero-initialised gates (:class:`~dlm_core.models.prompt_gate.PromptGate`, one per
+    prompted layer and prompt group), so at initialisation the model computes exactly
+    the frozen primary's outputs; the gates are trained with the mapper.
+
+    Static calibration (``static_calibration=True``): a last training stage, begun by
+    ``dlm.StaticCalibrationHook``, in which the moving average becomes plain trainable
+    prompts (:attr:`calibrated_prompts`), tuned with the head and gates while no mapper
+    and no auxiliary model runs; static inference and prompt files then use them.
+
     Args:
         primary: config of the primary task plugin (``TASKS``).
         auxiliaries: ``{name: plugin config}`` (or a list) of auxiliary task plugins.
@@ -63,6 +81,8 @@ class MultiTaskPromptModel(TrainableAccountingMixin, BaseModel):
             taps and the primary's state entering its prompt layer once per sample and
             train later epochs on them (:class:`~dlm_core.cache.TapCache`; used when the
             train pipeline is deterministic, attached by ``dlm.TapCacheHook``).
+        exact_start: gate the prompts' attention share, all gates at zero at first.
+        static_calibration: keep :attr:`calibrated_prompts` for a calibration stage.
         data_preprocessor: default: the primary task model's own.
     """
 
@@ -76,6 +96,8 @@ class MultiTaskPromptModel(TrainableAccountingMixin, BaseModel):
         infer_mode: str = 'static',
         ema_momentum: float = 0.99,
         tap_cache: dict | bool | None = None,
+        exact_start: bool = False,
+        static_calibration: bool = False,
         data_preprocessor: dict | nn.Module | None = None,
         init_cfg=None,
     ):
@@ -106,6 +128,17 @@ class MultiTaskPromptModel(TrainableAccountingMixin, BaseModel):
             num, dim = self.mapper.num_output_prompts, self.mapper.primary_dim
             self.register_buffer('ema_prompts', torch.zeros(num, dim))
             self.register_buffer('ema_steps', torch.zeros((), dtype=torch.long))
+        self.prompt_gate = self._build_gate() if exact_start else None
+        self.static_calibration = bool(static_calibration)
+        if self.static_calibration:
+            if self.mapper is None or not self.mapper.input_dependent:
+                raise ConfigError(
+                    'model.static_calibration=True turns the moving average of an '
+                    'input-dependent mapper into plain prompts; mapper '
+                    f'{type(self.mapper).__name__ if self.mapper else None} has none'
+                )
+            self.calibrated_prompts = nn.Parameter(torch.zeros_like(self.ema_prompts))
+            self.register_buffer('calibration_started', torch.zeros((), dtype=torch.bool))
 
         heads = self.primary.head_modules() if train_head else []
         self._frozen = freeze_modules(self.primary, keep_trainable=heads)
@@ -145,6 +178,18 @@ class MultiTaskPromptModel(TrainableAccountingMixin, BaseModel):
                     )
         return mapper
 
+    def _build_gate(self) -> PromptGate:
+        if self.mapper is None:
+            raise ConfigError('model.exact_start=True needs a mapper: it gates its prompts')
+        check_gate_support(self.primary)
+        groups = self.mapper.prompt_groups
+        if sum(groups) != self.mapper.num_output_prompts:
+            raise ConfigError(
+                f'{type(self.mapper).__name__}.prompt_groups={groups} does not add up to its '
+                f'{self.mapper.num_output_prompts} prompts'
+            )
+        return PromptGate(groups, self.prompt_layer, self.primary.num_layers)
+
     def init_weights(self) -> None:
         """Initialise the mapper only.
 
@@ -169,7 +214,9 @@ class MultiTaskPromptModel(TrainableAccountingMixin, BaseModel):
             f'{type(self.mapper).__name__ if self.mapper is not None else "none"}; trainable '
             f'{self.trainable_parameters:,} of {self.backbone_parameters:,} backbone parameters '
             f'= {self.trainable_percent:.2f} %; tap cache '
-            f'{"configured" if self.tap_cache is not None else "not configured (model.tap_cache)"}',
+            f'{"configured" if self.tap_cache is not None else "not configured (model.tap_cache)"}'
+            f'; exact start {"on" if self.prompt_gate is not None else "off"}'
+            f'; static calibration {"configured" if self.static_calibration else "off"}',
             logger='current',
         )
 
@@ -183,12 +230,34 @@ class MultiTaskPromptModel(TrainableAccountingMixin, BaseModel):
                 taps.append(aux.tap(aux.view(sample)))
         return taps
 
+    @property
+    def calibrating(self) -> bool:
+        """Whether the static calibration stage has begun (then static prompts are
+        :attr:`calibrated_prompts`, and training runs no mapper and no auxiliary)."""
+        return self.static_calibration and bool(self.calibration_started)
+
+    def begin_static_calibration(self) -> None:
+        """Start the calibration stage: the moving average becomes the trainable
+        :attr:`calibrated_prompts`. Called once by ``dlm.StaticCalibrationHook``."""
+        if not self.static_calibration:
+            raise ConfigError(
+                'static calibration needs model.static_calibration=True (it keeps the '
+                'trainable prompts of the stage)'
+            )
+        if self.calibrating:
+            return
+        with torch.no_grad():
+            self.calibrated_prompts.copy_(self.inference_prompts())
+        self.calibration_started.fill_(True)
+
     def inference_prompts(self) -> torch.Tensor:
         """The ``(M, D_p)`` prompts of static inference and of exported prompt files."""
         if self.mapper is None:
             raise RuntimeError('this model has no mapper, hence no prompts')
         if not self.mapper.input_dependent:
             return self.mapper([], 1)[0]
+        if self.calibrating:
+            return self.calibrated_prompts
         if int(self.ema_steps) == 0:
             raise RuntimeError(
                 'static prompts are the moving average of the training prompts, and this model '
@@ -219,7 +288,7 @@ class MultiTaskPromptModel(TrainableAccountingMixin, BaseModel):
             return None
         if not self.mapper.input_dependent:
             prompts = self.mapper([], batch_size)
-        elif mode == 'static':
+        elif mode == 'static' or (self.training and self.calibrating):
             prompts = self.inference_prompts().unsqueeze(0).expand(batch_size, -1, -1)
         else:
             prompts = self.mapper(taps(), batch_size)
@@ -237,6 +306,7 @@ class MultiTaskPromptModel(TrainableAccountingMixin, BaseModel):
             lambda batch_size: self._prompts(
                 batch_size, mode, lambda: self.auxiliary_taps(inputs, data_samples)
             ),
+            self.prompt_gate,
         )
 
     def frozen_lower_half(self, inputs, data_samples) -> tuple:
@@ -248,7 +318,10 @@ class MultiTaskPromptModel(TrainableAccountingMixin, BaseModel):
 
     def _train_encode(self, inputs, data_samples):
         """:meth:`encode` for training; the frozen lower half comes from the tap cache
-        when this run uses one."""
+        when this run uses one. While calibrating, the static prompts and no auxiliary
+        (the cache is not read: its entries hold taps)."""
+        if self.calibrating:
+            return self.encode(inputs, data_samples, 'static')
         if self.tap_cache is None or not self.training:
             return self.encode(inputs, data_samples, 'dynamic')
         state, taps = self.tap_cache.fetch(
@@ -260,7 +333,7 @@ class MultiTaskPromptModel(TrainableAccountingMixin, BaseModel):
         )
         batch_size = self.primary.tokens(state).shape[0]
         prompts = self._prompts(batch_size, 'dynamic', lambda: taps)
-        return upper_state(self.primary, state, self.prompt_layer, prompts)
+        return upper_state(self.primary, state, self.prompt_layer, prompts, self.prompt_gate)
 
     def attach_tap_cache(self, work_dir: str, dataset=None, dataset_cfg=None) -> bool:
         """Let the tap cache decide whether this run uses it (see :class:`TapCache`)."""
@@ -294,11 +367,14 @@ class MultiTaskPromptModel(TrainableAccountingMixin, BaseModel):
         raise ValueError(f'mode must be "loss", "predict" or "tensor", got {mode!r}')
 
     def trained_state_dict(self) -> dict[str, torch.Tensor]:
-        """The tensors this run trains, plus the prompt moving average: nothing frozen."""
+        """The tensors this run trains (mapper, gates, head, calibrated prompts), the prompt
+        moving average and the calibration stage flag: nothing frozen."""
         trained = {name: p for name, p in self.named_parameters() if p.requires_grad}
         if self.mapper is not None:
             trained['ema_prompts'] = self.ema_prompts
             trained['ema_steps'] = self.ema_steps
+        if self.static_calibration:
+            trained['calibration_started'] = self.calibration_started
         return {k: v.detach().cpu().clone() for k, v in trained.items()}
 
     def export_prompts(self, path: str, meta: dict | None = None) -> None:
@@ -309,7 +385,11 @@ class MultiTaskPromptModel(TrainableAccountingMixin, BaseModel):
             auxiliaries=list(self.auxiliaries),
             mapper=type(self.mapper).__name__,
             trainable_percent=self.trainable_percent,
+            static_calibration=self.calibrating,
         )
+        if self.prompt_gate is not None:
+            # the gate logits travel in "trained"; these numbers rebuild the gate around them
+            info['prompt_gate'] = self.prompt_gate.describe()
         info.update(meta or {})
         save_prompt_file(
             path, self.inference_prompts(), self.prompt_layer, self.trained_state_dict(), info

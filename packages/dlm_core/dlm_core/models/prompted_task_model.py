@@ -6,12 +6,14 @@ import torch
 from mmengine.model import BaseModel
 from torch import nn
 
+from ..errors import CheckpointError
 from ..prompt_io import load_prompt_file
 from ..registry import MODELS
 from ..tasks import TaskPlugin, build_task
 from .accounting import TrainableAccountingMixin
 from .freezing import count_parameters, freeze_modules, hold_eval
-from .prompting import check_prompt_width, encode_with_prompts
+from .prompt_gate import PromptGate
+from .prompting import check_gate_support, check_prompt_width, encode_with_prompts
 
 
 @MODELS.register_module()
@@ -21,7 +23,8 @@ class PromptedTaskModel(TrainableAccountingMixin, BaseModel):
     This is how the paper evaluates its prompts on other datasets (Table 2): the
     prompts trained by a DLM run on SSv2 join the UCF101 model at the same layer. No
     mapper and no auxiliary model is involved. Without ``prompt_file`` it is the plain
-    task model (the "original" row).
+    task model (the "original" row). A file of an exact-start run carries its trained
+    prompt gates, which then gate the prompts here as in the run's static inference.
 
     Args:
         task: config of the task plugin (``TASKS``), with its own checkpoint.
@@ -43,7 +46,7 @@ class PromptedTaskModel(TrainableAccountingMixin, BaseModel):
         )
         self.task = plugin
         self.prompt_file = prompt_file
-        prompts, layer = None, plugin.prompt_layer
+        prompts, layer, payload = None, plugin.prompt_layer, None
         if prompt_file is not None:
             payload = load_prompt_file(prompt_file)
             prompts, layer = payload['prompts'].float(), payload['prompt_layer']
@@ -52,9 +55,36 @@ class PromptedTaskModel(TrainableAccountingMixin, BaseModel):
             layer = prompt_layer
         self.prompt_layer = plugin._checked_layer(layer, 'prompt_layer')
         self.register_buffer('prompts', prompts if prompts is not None else torch.zeros(0, 0))
+        self.prompt_gate = self._load_gate(payload) if payload is not None else None
         self._frozen = freeze_modules(self.task)
         hold_eval(self._frozen)
         self.task.load_checkpoint()
+
+    def _load_gate(self, payload: dict) -> PromptGate | None:
+        """The prompt file's gates (exact start), frozen; ``None`` for an ungated file."""
+        spec = payload['meta'].get('prompt_gate')
+        if spec is None:
+            return None
+        where = f'prompt file {self.prompt_file}'
+        logits = payload['trained'].get('prompt_gate.logits')
+        if not isinstance(spec, dict) or 'groups' not in spec or logits is None:
+            raise CheckpointError(
+                f'{where}: meta "prompt_gate" needs its groups and the trained tensor '
+                '"prompt_gate.logits"'
+            )
+        check_gate_support(self.task)
+        gate = PromptGate(spec['groups'], self.prompt_layer, self.task.num_layers)
+        if gate.num_prompts != self.prompts.shape[0] or gate.logits.shape != logits.shape:
+            raise CheckpointError(
+                f'{where}: its gates {tuple(logits.shape)} for {sum(spec["groups"])} prompts do '
+                f'not fit {self.prompts.shape[0]} prompts joining {type(self.task).__name__} '
+                f'before layer {self.prompt_layer} of {self.task.num_layers} (gates '
+                f'{tuple(gate.logits.shape)}: one row per prompted layer)'
+            )
+        with torch.no_grad():
+            gate.logits.copy_(logits.float())
+        gate.logits.requires_grad_(False)
+        return gate
 
     @property
     def backbone_parameters(self) -> int:
@@ -69,7 +99,9 @@ class PromptedTaskModel(TrainableAccountingMixin, BaseModel):
         return self.prompts.unsqueeze(0).expand(batch_size, -1, -1)
 
     def forward(self, inputs, data_samples=None, mode: str = 'predict'):
-        state = encode_with_prompts(self.task, inputs, self.prompt_layer, self._make_prompts)
+        state = encode_with_prompts(
+            self.task, inputs, self.prompt_layer, self._make_prompts, self.prompt_gate
+        )
         if mode == 'predict':
             return self.task.predict(state, data_samples)
         if mode == 'tensor':

@@ -9,6 +9,7 @@ import torch
 
 from ..errors import ConfigError
 from ..tasks import TaskPlugin
+from .prompt_gate import PromptGate
 
 
 def lower_state(plugin: TaskPlugin, inputs: Any, prompt_layer: int) -> Any:
@@ -19,10 +20,17 @@ def lower_state(plugin: TaskPlugin, inputs: Any, prompt_layer: int) -> Any:
 
 
 def upper_state(
-    plugin: TaskPlugin, state: Any, prompt_layer: int, prompts: torch.Tensor | None
+    plugin: TaskPlugin,
+    state: Any,
+    prompt_layer: int,
+    prompts: torch.Tensor | None,
+    gate: PromptGate | None = None,
 ) -> Any:
-    """The layers from ``prompt_layer`` on, with ``prompts`` (or none) joining there."""
-    return plugin.run_layers(state, prompt_layer, plugin.num_layers, prompts)
+    """The layers from ``prompt_layer`` on, with ``prompts`` (or none) joining there,
+    their attention share gated by ``gate`` (exact start) when one is given."""
+    if gate is None or prompts is None:
+        return plugin.run_layers(state, prompt_layer, plugin.num_layers, prompts)
+    return plugin.run_layers(state, prompt_layer, plugin.num_layers, prompts, gate=gate)
 
 
 def encode_with_prompts(
@@ -30,15 +38,25 @@ def encode_with_prompts(
     inputs: Any,
     prompt_layer: int,
     make_prompts: Callable[[int], torch.Tensor | None],
+    gate: PromptGate | None = None,
 ) -> Any:
     """Run ``plugin``'s encoder with prompts joining before ``prompt_layer``.
 
     ``make_prompts(batch_size)`` gives ``(B, M, D)`` prompts, or ``None`` for the plain
-    model; it is called after the lower layers ran.
+    model; it is called after the lower layers ran. ``gate``: see :func:`upper_state`.
     """
     state = lower_state(plugin, inputs, prompt_layer)
     prompts = make_prompts(plugin.tokens(state).shape[0])
-    return upper_state(plugin, state, prompt_layer, prompts)
+    return upper_state(plugin, state, prompt_layer, prompts, gate)
+
+
+def check_gate_support(plugin: TaskPlugin) -> None:
+    """Exact start needs a plugin that routes its attention through the gate."""
+    if not plugin.supports_prompt_gate:
+        raise ConfigError(
+            f'exact_start=True needs a primary plugin whose run_layers takes gate= '
+            f'(supports_prompt_gate); {type(plugin).__name__} does not'
+        )
 
 
 def check_prompt_width(prompts: torch.Tensor, plugin: TaskPlugin, origin: str) -> None:

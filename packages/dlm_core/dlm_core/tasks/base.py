@@ -7,7 +7,11 @@ exposes it as a stack of ``num_layers`` encoder layers between a stem and a head
 * :meth:`run_layers` runs layers ``[start, stop)``; with ``prompts`` they join before
   layer ``start`` and stay for the rest of the encoder: prepended to the sequence
   (``injection='prepend'``), or as extra keys/values of each later attention
-  (``injection='prefix'``) where the attention cannot take extra tokens;
+  (``injection='prefix'``) where the attention cannot take extra tokens; with a
+  ``gate`` (exact start, :class:`~dlm_core.models.prompt_gate.PromptGate`) every
+  attention of layer ``i >= gate.first_layer`` that reads prompt keys routes them through
+  ``gate.layer(i)``, so that with all gates at zero the task tokens come out exactly as
+  without prompts (plugins that do so set ``supports_prompt_gate = True``);
 * :meth:`tokens` reads ``(B, N, D)`` tokens off a state: the tap;
 * :meth:`loss` and :meth:`predict` run the head on a state, prompts dropped;
 * :meth:`shared_sample` describes a batch in task-neutral terms and :meth:`view` turns
@@ -53,6 +57,8 @@ class TaskPlugin(BaseModule):
 
     #: 'prepend' (prompts join the sequence) or 'prefix' (extra keys/values).
     injection: str = 'prepend'
+    #: whether :meth:`run_layers` takes ``gate=`` (the exact start of the prompted model)
+    supports_prompt_gate: bool = False
 
     def __init__(
         self,
@@ -175,8 +181,16 @@ class TaskPlugin(BaseModule):
         raise NotImplementedError(f'{type(self).__name__} must implement embed')
 
     def run_layers(
-        self, state: Any, start: int, stop: int, prompts: torch.Tensor | None = None
+        self, state: Any, start: int, stop: int, prompts: torch.Tensor | None = None, **kwargs
     ) -> Any:
+        """Layers ``[start, stop)``; ``prompts (B, M, D)`` join before ``start``.
+
+        A plugin with ``supports_prompt_gate`` also takes ``gate`` (a ``PromptGate`` or
+        ``None``), given together with the prompts and kept in the state for later calls:
+        prompt keys then enter each attention only through
+        ``gate.layer(i).self_attention`` (prepend mode), ``.prompt_term`` or
+        ``.mha_prompt_term`` (added to the attention of the task keys alone).
+        """
         raise NotImplementedError(f'{type(self).__name__} must implement run_layers')
 
     def tokens(self, state: Any) -> torch.Tensor:

@@ -125,9 +125,13 @@ class TemporalActionDetector(BaseModel):
         masks = masks.bool()
         return self.embedding(features, masks), masks
 
-    def encode(self, tokens, masks, start: int = 0, stop: int | None = None):
-        for layer in self.layers[start:stop]:
-            tokens = layer(tokens, masks)
+    def encode(self, tokens, masks, start=0, stop=None, num_prompts=0, gate=None):
+        """Encoder layers ``[start, stop)``; with a prompt ``gate`` (a ``PromptGate`` of the
+        DLM core) the first ``num_prompts`` rows are prompts whose attention share is gated."""
+        stop = len(self.layers) if stop is None else stop
+        for index in range(start, stop):
+            layer_gate = gate.layer(index) if gate is not None and num_prompts else None
+            tokens = self.layers[index](tokens, masks, num_prompts, layer_gate)
         return tokens
 
     def head_forward(self, tokens: torch.Tensor, masks: torch.Tensor):

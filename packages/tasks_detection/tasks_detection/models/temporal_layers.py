@@ -89,17 +89,22 @@ class MaskedTransformerLayer(nn.Module):
         )
         self.dropout = nn.Dropout(dropout)
 
-    def forward(self, x: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
+    def forward(self, x, masks, num_prompts: int = 0, gate=None) -> torch.Tensor:
+        """``x (B, N, D)``, ``masks (B, N)``; with ``gate`` (a ``LayerGate`` of the DLM core)
+        the first ``num_prompts`` rows are prompts whose attention share it gates."""
         batch, length, dims = x.shape
         q, k, v = (
             self.qkv(self.norm1(x))
             .reshape(batch, length, 3, self.num_heads, dims // self.num_heads)
             .permute(2, 0, 3, 1, 4)
         )
-        attn_mask = masks[:, None, None, :]  # padded keys are never attended to
-        out = F.scaled_dot_product_attention(
-            q, k, v, attn_mask=attn_mask, dropout_p=self.attn_dropout if self.training else 0.0
-        )
+        dropout = self.attn_dropout if self.training else 0.0
+        if gate is not None:
+            task_masks = masks[:, num_prompts:]
+            out = gate.self_attention(q, k, v, num_prompts, key_mask=task_masks, dropout_p=dropout)
+        else:
+            attn_mask = masks[:, None, None, :]  # padded keys are never attended to
+            out = F.scaled_dot_product_attention(q, k, v, attn_mask=attn_mask, dropout_p=dropout)
         x = x + self.dropout(self.proj(out.transpose(1, 2).reshape(batch, length, dims)))
         x = x + self.dropout(self.mlp(self.norm2(x)))
         return x * masks[..., None].to(x.dtype)

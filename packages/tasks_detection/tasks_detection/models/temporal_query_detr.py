@@ -127,13 +127,16 @@ class TemporalQueryDETR(BaseModel):
         decoder_inputs['hidden_states'] = []
         return decoder_inputs
 
-    def decoder_layers(self, state: dict, start: int, stop: int, prefix: Tensor | None = None):
+    def decoder_layers(
+        self, state: dict, start: int, stop: int, prefix: Tensor | None = None, gate=None
+    ):
         """Decoder layers ``[start, stop)`` on ``state`` (returns a new state).
 
         The loop of mmdet's ``DeformableDetrTransformerDecoder.forward`` (with box
         refinement when the detector has it). ``prefix`` ``(N, M, D)``: extra keys and
         values of each layer's self-attention (the queries attend to them; they are not
-        queries, need no reference points and never reach a head).
+        queries, need no reference points and never reach a head). ``gate``: a
+        ``PromptGate`` of the DLM core (exact start) that gates the prefix's share.
         """
         det = self.detector
         query, reference_points = state['query'], state['reference_points']
@@ -157,7 +160,8 @@ class TemporalQueryDETR(BaseModel):
             if prefix is None:
                 query = layer(query, **layer_inputs)
             else:
-                query = _prefixed_layer(layer, query, prefix, **layer_inputs)
+                layer_gate = None if gate is None else gate.layer(index)
+                query = _prefixed_layer(layer, query, prefix, layer_gate, **layer_inputs)
             if det.with_box_refine:
                 delta = det.bbox_head.reg_branches[index](query)
                 if reference_points.shape[-1] == 4:
@@ -275,15 +279,24 @@ class TemporalQueryDETR(BaseModel):
         raise ValueError(f'{type(self).__name__}: unknown mode {mode!r} (loss, predict, tensor)')
 
 
-def _prefixed_layer(layer, query: Tensor, prefix: Tensor, query_pos: Tensor, value, **kwargs):
+def _prefixed_layer(layer, query: Tensor, prefix: Tensor, gate, query_pos: Tensor, value, **kwargs):
     """mmdet's ``DetrTransformerDecoderLayer.forward`` with ``prefix`` as extra keys and
-    values of the self-attention (prefix rows get no position)."""
+    values of the self-attention (prefix rows get no position). With ``gate`` (a
+    ``LayerGate``), the queries' own self-attention stays as in the plain layer and the
+    prefix adds its gated term (exact start)."""
     prefix = prefix.to(query.dtype)
-    keys = torch.cat([prefix, query], dim=1)
-    key_pos = torch.cat([torch.zeros_like(prefix), query_pos], dim=1)
-    query = layer.self_attn(
-        query=query, key=keys, value=keys, identity=query, query_pos=query_pos, key_pos=key_pos
-    )
+    if gate is None:
+        keys = torch.cat([prefix, query], dim=1)
+        key_pos = torch.cat([torch.zeros_like(prefix), query_pos], dim=1)
+        query = layer.self_attn(
+            query=query, key=keys, value=keys, identity=query, query_pos=query_pos, key_pos=key_pos
+        )
+    else:
+        term = gate.mha_prompt_term(layer.self_attn.attn, query + query_pos, prefix, prefix)
+        query = layer.self_attn(
+            query=query, key=query, value=query, query_pos=query_pos, key_pos=query_pos
+        )
+        query = query + term
     query = layer.norms[0](query)
     query = layer.cross_attn(query=query, value=value, query_pos=query_pos, **kwargs)
     query = layer.norms[1](query)

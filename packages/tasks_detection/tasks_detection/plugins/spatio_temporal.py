@@ -15,6 +15,7 @@ from mmengine.config import ConfigDict
 from mmengine.structures import InstanceData
 from torch import nn
 
+from dlm_core.models.gated_vit_block import gated_vit_block
 from dlm_core.tasks import TaskPlugin, TokenState
 
 from ..registry import MODELS, TASKS, build_in_scope
@@ -29,6 +30,7 @@ class SpatioTemporalDetectionTask(TaskPlugin):
     """
 
     injection = 'prepend'
+    supports_prompt_gate = True
 
     def __init__(self, model: dict, **kwargs):
         super().__init__(**kwargs)
@@ -99,12 +101,20 @@ class SpatioTemporalDetectionTask(TaskPlugin):
         x = backbone.pos_drop(x + pos_embed)
         return TokenState(x, 0, dict(grid=grid))
 
-    def run_layers(self, state: TokenState, start: int, stop: int, prompts=None) -> TokenState:
+    def run_layers(
+        self, state: TokenState, start: int, stop: int, prompts=None, gate=None
+    ) -> TokenState:
+        """Blocks ``[start, stop)``; a prompt ``gate`` (exact start) gates the prompt
+        rows' attention share in every block."""
         if prompts is not None:
-            state = state.prepend(prompts)
-        x = state.tokens
-        for block in self.backbone.blocks[start:stop]:
-            x = block(x)
+            state = state.prepend(prompts, gate)
+        x, gate = state.tokens, state.gate
+        for index in range(start, stop):
+            block = self.backbone.blocks[index]
+            if gate is None or not state.num_prompts:
+                x = block(x)
+            else:
+                x = gated_vit_block(block, x, state.num_prompts, gate.layer(index))
         return TokenState(x, state.num_prompts, state.extras)
 
     def tokens(self, state: TokenState) -> torch.Tensor:

@@ -28,6 +28,7 @@ class TemporalDetectionTask(TaskPlugin):
     """
 
     injection = 'prepend'
+    supports_prompt_gate = True
 
     def __init__(self, model: dict, feature_extractor: dict | None = None, **kwargs):
         super().__init__(**kwargs)
@@ -57,14 +58,20 @@ class TemporalDetectionTask(TaskPlugin):
         tokens, masks = self.model.embed(inputs)
         return TokenState(tokens, 0, dict(masks=masks))
 
-    def run_layers(self, state: TokenState, start: int, stop: int, prompts=None) -> TokenState:
+    def run_layers(
+        self, state: TokenState, start: int, stop: int, prompts=None, gate=None
+    ) -> TokenState:
+        """Layers ``[start, stop)``; a prompt ``gate`` (exact start) gates the prompt
+        rows' attention share in every layer."""
         if prompts is not None:
-            state = state.prepend(prompts)
+            state = state.prepend(prompts, gate)
         masks = state.extras['masks']
         if state.num_prompts:
             prompt_masks = masks.new_ones(masks.shape[0], state.num_prompts)
             masks = torch.cat([prompt_masks, masks], dim=1)
-        tokens = self.model.encode(state.tokens, masks, start, stop)
+        tokens = self.model.encode(
+            state.tokens, masks, start, stop, num_prompts=state.num_prompts, gate=state.gate
+        )
         return TokenState(tokens, state.num_prompts, state.extras)
 
     def tokens(self, state: TokenState) -> torch.Tensor:

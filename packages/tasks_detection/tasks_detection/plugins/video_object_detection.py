@@ -50,6 +50,7 @@ class VideoObjectDetectionTask(TaskPlugin):
     """
 
     injection = 'prefix'
+    supports_prompt_gate = True
 
     def __init__(
         self,
@@ -100,10 +101,12 @@ class VideoObjectDetectionTask(TaskPlugin):
             for _ in range(batch * num_frames)
         ]
         decoder = self.model.frame_stem(inputs.flatten(0, 1), samples)
-        extras = dict(decoder=decoder, batch=batch, layers_done=0, prefix=None)
+        extras = dict(decoder=decoder, batch=batch, layers_done=0, prefix=None, prompt_gate=None)
         return TokenState(self._tokens(decoder['query'], batch), 0, extras)
 
-    def run_layers(self, state, start, stop, prompts=None):
+    def run_layers(self, state, start, stop, prompts=None, gate=None):
+        """Decoder layers ``[start, stop)``; ``prompts`` become extra keys/values of every
+        later self-attention, gated by ``gate`` (exact start) when one is given."""
         extras = state.extras
         if start != extras['layers_done']:
             raise ValueError(
@@ -111,10 +114,17 @@ class VideoObjectDetectionTask(TaskPlugin):
                 f'layers, so run_layers must start there, not at {start}'
             )
         prefix = extras['prefix']
+        gate = gate if gate is not None else extras.get('prompt_gate')
         if prompts is not None:
+            if gate is not None and prefix is not None:
+                raise ValueError('gated prompts join once: this state has prompts already')
             prefix = self._prefix(prompts, extras['decoder']['query'], extras['batch'], prefix)
-        decoder = self.model.decoder_layers(extras['decoder'], start, stop, prefix=prefix)
-        extras = dict(extras, decoder=decoder, layers_done=max(start, stop), prefix=prefix)
+        decoder = self.model.decoder_layers(
+            extras['decoder'], start, stop, prefix=prefix, gate=gate
+        )
+        extras = dict(
+            extras, decoder=decoder, layers_done=max(start, stop), prefix=prefix, prompt_gate=gate
+        )
         return TokenState(self._tokens(decoder['query'], extras['batch']), 0, extras)
 
     def tokens(self, state: TokenState) -> torch.Tensor:

@@ -59,7 +59,9 @@ class WindowAttention(nn.Module):
     to the keys of the window widened by ``window // 2`` frames on each side. Keys of
     padded or out-of-sequence frames get zero weight. ``prefix`` tokens ``(B, M, D)``
     (the DLM prompts) are appended to the keys and values of *every* window: each frame
-    can read them wherever it lies, and they never become queries themselves.
+    can read them wherever it lies, and they never become queries themselves. With a
+    ``gate`` (a ``LayerGate`` of the DLM core, exact start) the window's own attention stays
+    as without prefix and the prefix adds its gated term instead.
     """
 
     def __init__(self, embed_dims: int, window: int, qk_ratio: int = 2, v_ratio: int = 2):
@@ -77,6 +79,7 @@ class WindowAttention(nn.Module):
         mask: torch.Tensor,
         value_source: torch.Tensor | None = None,
         prefix: torch.Tensor | None = None,
+        gate=None,
     ) -> torch.Tensor:
         """``x (B, D, T)``, ``mask (B, 1, T)``; values from ``value_source`` if given."""
         batch, _, length = x.shape
@@ -96,6 +99,18 @@ class WindowAttention(nn.Module):
 
         energy = torch.einsum('bcnw,bcns->bnws', q, k) * scale
         allowed = valid[:, :, None, :].expand(-1, -1, w, -1)
+        gated = None
+        if prefix is not None and gate is not None:
+            prefix = prefix.transpose(1, 2).to(x.dtype)  # (B, D, M)
+            # one head: queries (B, 1, blocks * w, C), prefix keys (B, 1, M, C)
+            gated = gate.prompt_term(
+                q.flatten(2).transpose(1, 2)[:, None],
+                self.key(prefix).transpose(1, 2)[:, None],
+                self.value(prefix).transpose(1, 2)[:, None],
+                scale,
+            )
+            gated = gated[:, 0].transpose(1, 2).reshape(batch, -1, blocks, w)
+            prefix = None
         if prefix is not None:
             prefix = prefix.transpose(1, 2).to(x.dtype)  # (B, D, M)
             prefix_k, prefix_v = self.key(prefix), self.value(prefix)
@@ -111,6 +126,8 @@ class WindowAttention(nn.Module):
         out = torch.einsum('bnws,bcns->bcnw', attention[..., :span], v)
         if prefix is not None:
             out = out + torch.einsum('bnwm,bcm->bcnw', attention[..., span:], prefix_v)
+        if gated is not None:
+            out = out + gated
         out = out.reshape(batch, -1, blocks * w)[..., :length]
         return self.proj(F.relu(out)) * mask
 
@@ -139,9 +156,10 @@ class ASFormerBlock(nn.Module):
         self.dropout = nn.Dropout(dropout)
         self.alpha = float(alpha)
 
-    def forward(self, x, mask, value_source=None, prefix=None):
+    def forward(self, x, mask, value_source=None, prefix=None, gate=None):
         out = F.relu(self.feed_forward(x))
-        attended = self.attention(masked_instance_norm(out, mask), mask, value_source, prefix)
+        normed = masked_instance_norm(out, mask)
+        attended = self.attention(normed, mask, value_source, prefix, gate)
         out = self.alpha * attended + out
         out = self.dropout(self.proj(out))
         return (x + out) * mask
@@ -176,9 +194,10 @@ class ASFormerEncoder(nn.Module):
         features = self.channel_dropout(features.unsqueeze(2)).squeeze(2)
         return self.input_proj(features) * mask
 
-    def run_blocks(self, feature, mask, start, stop, prefix=None):
-        for block in self.blocks[start:stop]:
-            feature = block(feature, mask, prefix=prefix)
+    def run_blocks(self, feature, mask, start, stop, prefix=None, gate=None):
+        for index in range(start, stop):
+            layer_gate = gate.layer(index) if gate is not None and prefix is not None else None
+            feature = self.blocks[index](feature, mask, prefix=prefix, gate=layer_gate)
         return feature
 
 
@@ -291,11 +310,12 @@ class ASFormer(BaseModule):
             )
         return self.encoder.embed(features, _as_mask(mask, features))
 
-    def forward_encoder(self, feature, mask=None, start=0, stop=None, prefix=None):
+    def forward_encoder(self, feature, mask=None, start=0, stop=None, prefix=None, gate=None):
         """Encoder blocks ``[start, stop)`` on ``(B, D, T)``; ``prefix (B, M, D)`` joins
-        every window's keys and values."""
+        every window's keys and values, gated by ``gate`` (a DLM ``PromptGate``) if given."""
         stop = self.num_layers if stop is None else stop
-        return self.encoder.run_blocks(feature, _as_mask(mask, feature), start, stop, prefix)
+        mask = _as_mask(mask, feature)
+        return self.encoder.run_blocks(feature, mask, start, stop, prefix, gate)
 
     def forward_head(self, feature: torch.Tensor, mask=None) -> torch.Tensor:
         """Encoder classifier and decoders on the encoder's output: ``(S, B, K, T)``."""

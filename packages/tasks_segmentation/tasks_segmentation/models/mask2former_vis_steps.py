@@ -8,6 +8,8 @@ same arguments, so with no prompt the result is mmdet's, bit for bit (tested), a
 the two things the plugin needs: a start and a stop layer, and prompt rows in front of the
 queries. Prompt rows get a zero query position and an attention mask that hides nothing
 (they have no mask prediction of their own); they are never read by the prediction head.
+With a prompt gate (the DLM core's exact start) the task queries' self-attention is the
+layer's own over the task queries alone, plus the prompts' gated term.
 """
 
 from __future__ import annotations
@@ -81,9 +83,11 @@ def decoder_layer(
     attn_mask: Tensor,
     context: DecoderContext,
     num_prompts: int = 0,
+    gate=None,
 ) -> Tensor:
     """Decoder layer ``index`` (0-based) on ``(B, P + Q, C)`` queries, ``P = num_prompts``
-    prompt rows first; ``attn_mask`` ``(B * heads, Q, T*h*w)`` is the task queries' mask."""
+    prompt rows first; ``attn_mask`` ``(B * heads, Q, T*h*w)`` is the task queries' mask;
+    ``gate`` (a ``LayerGate``) gates the prompt rows' share of the self-attention."""
     level = index % head.num_transformer_feat_level
     attn_mask = attn_mask.clone()
     # a query whose mask hides everything attends everywhere (as mmdet does)
@@ -94,13 +98,40 @@ def decoder_layer(
         rows = attn_mask.new_zeros((attn_mask.shape[0], num_prompts, attn_mask.shape[2]))
         attn_mask = torch.cat([rows, attn_mask], dim=1)
         query_pos = torch.cat([query_pos.new_zeros((batch, num_prompts, dims)), query_pos], 1)
-    return head.transformer_decoder.layers[index](
+    layer = head.transformer_decoder.layers[index]
+    keys, key_pos = context.keys[level], context.key_pos[level]
+    if gate is None or not num_prompts:
+        return layer(
+            query=queries,
+            key=keys,
+            value=keys,
+            query_pos=query_pos,
+            key_pos=key_pos,
+            cross_attn_mask=attn_mask,
+            query_key_padding_mask=None,
+            key_padding_mask=None,
+        )
+    # Mask2FormerTransformerDecoderLayer.forward, its self-attention split in two
+    queries = layer.cross_attn(
         query=queries,
-        key=context.keys[level],
-        value=context.keys[level],
+        key=keys,
+        value=keys,
         query_pos=query_pos,
-        key_pos=context.key_pos[level],
-        cross_attn_mask=attn_mask,
-        query_key_padding_mask=None,
+        key_pos=key_pos,
+        attn_mask=attn_mask,
         key_padding_mask=None,
     )
+    queries = layer.norms[0](queries)
+    prompts, task = queries[:, :num_prompts], queries[:, num_prompts:]
+    prompt_pos, task_pos = query_pos[:, :num_prompts], query_pos[:, num_prompts:]
+    task_out = layer.self_attn(
+        query=task, key=task, value=task, query_pos=task_pos, key_pos=task_pos
+    )
+    task_out = task_out + gate.mha_prompt_term(
+        layer.self_attn.attn, task + task_pos, prompts + prompt_pos, prompts
+    )
+    prompt_out = layer.self_attn(
+        query=prompts, key=queries, value=queries, query_pos=prompt_pos, key_pos=query_pos
+    )
+    queries = layer.norms[1](torch.cat([prompt_out, task_out], dim=1))
+    return layer.norms[2](layer.ffn(queries))

@@ -46,6 +46,7 @@ class ActionSegmentationTask(TaskPlugin):
     """
 
     injection = 'prefix'
+    supports_prompt_gate = True
 
     def __init__(
         self,
@@ -90,8 +91,13 @@ class ActionSegmentationTask(TaskPlugin):
         feature = self.backbone.embed(features, masks)
         return TokenState(feature.transpose(1, 2), 0, dict(masks=masks, prompts=None))
 
-    def run_layers(self, state: TokenState, start: int, stop: int, prompts=None) -> TokenState:
+    def run_layers(
+        self, state: TokenState, start: int, stop: int, prompts=None, gate=None
+    ) -> TokenState:
+        """Encoder blocks ``[start, stop)``; ``prompts`` join every later window's keys and
+        values, gated by ``gate`` (exact start) when one is given."""
         masks = state.extras['masks']
+        gate = gate if gate is not None else state.gate
         if prompts is not None:
             batch, _, width = state.tokens.shape
             if prompts.dim() != 3 or prompts.shape[0] != batch or prompts.shape[2] != width:
@@ -102,9 +108,10 @@ class ActionSegmentationTask(TaskPlugin):
         else:
             prompts = state.extras.get('prompts')
         feature = self.backbone.forward_encoder(
-            state.tokens.transpose(1, 2), masks, start, stop, prefix=prompts
+            state.tokens.transpose(1, 2), masks, start, stop, prefix=prompts, gate=gate
         )
-        return TokenState(feature.transpose(1, 2), 0, dict(state.extras, prompts=prompts))
+        extras = dict(state.extras, prompts=prompts, prompt_gate=gate)
+        return TokenState(feature.transpose(1, 2), 0, extras)
 
     def tokens(self, state: TokenState) -> torch.Tensor:
         return state.tokens

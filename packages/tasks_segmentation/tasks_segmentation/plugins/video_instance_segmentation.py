@@ -52,6 +52,7 @@ class VideoInstanceSegmentationTask(TaskPlugin):
     """
 
     injection = 'prepend'
+    supports_prompt_gate = True
 
     def __init__(
         self,
@@ -115,9 +116,11 @@ class VideoInstanceSegmentationTask(TaskPlugin):
         )
         return TokenState(queries, 0, extras)
 
-    def run_layers(self, state, start, stop, prompts=None):
+    def run_layers(self, state, start, stop, prompts=None, gate=None):
+        """Decoder layers ``[start, stop)``; a prompt ``gate`` (exact start) gates the
+        prompt rows' share of every later self-attention."""
         if prompts is not None:
-            state = state.prepend(prompts)
+            state = state.prepend(prompts, gate)
         extras = state.extras
         if start != extras['layers_done']:
             raise ValueError(
@@ -126,10 +129,11 @@ class VideoInstanceSegmentationTask(TaskPlugin):
             )
         queries, attn_mask = state.tokens, extras['attn_mask']
         cls_preds, mask_preds = list(extras['cls_preds']), list(extras['mask_preds'])
-        num_prompts = state.num_prompts
+        num_prompts, gate = state.num_prompts, state.gate
         for index in range(start, stop):
+            layer_gate = gate.layer(index) if gate is not None and num_prompts else None
             queries = decoder_layer(
-                self.head, index, queries, attn_mask, extras['context'], num_prompts
+                self.head, index, queries, attn_mask, extras['context'], num_prompts, layer_gate
             )
             cls_pred, mask_pred, attn_mask = predict_layer(
                 self.head, queries[:, num_prompts:], extras['context'], index + 1
