@@ -79,8 +79,8 @@ model = dict(
     test_cfg=dict(rcnn=None),
 )
 
-data_root = 'data/ava/rawframes'
-anno_root = 'data/ava/annotations'
+data_root = 'data/ava'
+anno_root = f'{data_root}/annotations'
 ann_file_train = f'{anno_root}/ava_train_v2.2.csv'
 ann_file_val = f'{anno_root}/ava_val_v2.2.csv'
 exclude_file_train = f'{anno_root}/ava_train_excluded_timestamps_v2.2.csv'
@@ -115,7 +115,7 @@ dataset = dict(
     type='ValidatedAVADataset',
     label_file=label_file,
     num_classes=num_classes,
-    data_prefix=dict(img=data_root),
+    data_prefix=dict(img=f'{data_root}/rawframes'),
 )
 train_dataloader = dict(
     batch_size=8,

@@ -7,13 +7,14 @@ _base_ = ['vit_b_ucf101.py']
 
 num_classes = 51
 split = 1
-data_root = 'data/hmdb51/videos'
-ann_file_train = f'data/hmdb51/hmdb51_train_split_{split}_videos.txt'
-ann_file_val = f'data/hmdb51/hmdb51_val_split_{split}_videos.txt'
+data_root = 'data/hmdb51'
+video_root = f'{data_root}/videos'
+ann_file_train = f'{data_root}/hmdb51_train_split_{split}_videos.txt'
+ann_file_val = f'{data_root}/hmdb51_val_split_{split}_videos.txt'
 
 model = dict(cls_head=dict(num_classes=num_classes))
 
-dataset_common = dict(num_classes=num_classes, data_prefix=dict(video=data_root))
+dataset_common = dict(num_classes=num_classes, data_prefix=dict(video=video_root))
 train_dataloader = dict(dataset=dict(dataset_common, ann_file=ann_file_train))
 val_dataloader = dict(dataset=dict(dataset_common, ann_file=ann_file_val))
 test_dataloader = dict(dataset=dict(dataset_common, ann_file=ann_file_val))

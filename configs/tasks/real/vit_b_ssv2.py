@@ -57,9 +57,11 @@ model = dict(
 )
 
 dataset_type = 'ValidatedVideoDataset'
-data_root = 'data/sthv2/videos'
-ann_file_train = 'data/sthv2/sthv2_train_list_videos.txt'
-ann_file_val = 'data/sthv2/sthv2_val_list_videos.txt'
+# every path below derives from data_root: --cfg-options data_root=/datasets/sthv2 moves them all
+data_root = 'data/sthv2'
+video_root = f'{data_root}/videos'
+ann_file_train = f'{data_root}/sthv2_train_list_videos.txt'
+ann_file_val = f'{data_root}/sthv2_val_list_videos.txt'
 ann_file_test = ann_file_val
 # every video is opened once before the run (probe_workers threads): a bad line stops the
 # run at build time, naming the list, the line and the file
@@ -69,9 +71,9 @@ meta_keys = ('img_shape', 'avg_fps', 'frame_interval')
 # SSv2 is direction-sensitive ("from left to right"): no flips. Segment-uniform sampling
 # over the whole video, as VideoMAE samples SSv2.
 train_pipeline = [
-    dict(type='DecordInit'),
+    dict(type='FrameAccurateInit'),
     dict(type='UniformSample', clip_len=clip_len, num_clips=1),
-    dict(type='DecordDecode'),
+    dict(type='FrameAccurateDecode'),
     dict(type='Resize', scale=(-1, 256)),
     dict(type='RandomResizedCrop', area_range=(0.25, 1.0)),
     dict(type='Resize', scale=(img_size, img_size), keep_ratio=False),
@@ -79,18 +81,18 @@ train_pipeline = [
     dict(type='PackActionInputs', meta_keys=meta_keys),
 ]
 val_pipeline = [
-    dict(type='DecordInit'),
+    dict(type='FrameAccurateInit'),
     dict(type='UniformSample', clip_len=clip_len, num_clips=1, test_mode=True),
-    dict(type='DecordDecode'),
+    dict(type='FrameAccurateDecode'),
     dict(type='Resize', scale=(-1, img_size)),
     dict(type='CenterCrop', crop_size=img_size),
     dict(type='FormatShape', input_format='NCTHW'),
     dict(type='PackActionInputs', meta_keys=meta_keys),
 ]
 test_pipeline = [
-    dict(type='DecordInit'),
+    dict(type='FrameAccurateInit'),
     dict(type='UniformSample', clip_len=clip_len, num_clips=2, test_mode=True),
-    dict(type='DecordDecode'),
+    dict(type='FrameAccurateDecode'),
     dict(type='Resize', scale=(-1, img_size)),
     dict(type='ThreeCrop', crop_size=img_size),
     dict(type='FormatShape', input_format='NCTHW'),
@@ -105,7 +107,7 @@ train_dataloader = dict(
     dataset=dict(
         type=dataset_type,
         ann_file=ann_file_train,
-        data_prefix=dict(video=data_root),
+        data_prefix=dict(video=video_root),
         num_classes=num_classes,
         pipeline=train_pipeline,
         **video_checks,
@@ -119,7 +121,7 @@ val_dataloader = dict(
     dataset=dict(
         type=dataset_type,
         ann_file=ann_file_val,
-        data_prefix=dict(video=data_root),
+        data_prefix=dict(video=video_root),
         num_classes=num_classes,
         pipeline=val_pipeline,
         test_mode=True,
@@ -134,7 +136,7 @@ test_dataloader = dict(
     dataset=dict(
         type=dataset_type,
         ann_file=ann_file_test,
-        data_prefix=dict(video=data_root),
+        data_prefix=dict(video=video_root),
         num_classes=num_classes,
         pipeline=test_pipeline,
         test_mode=True,

@@ -7,9 +7,10 @@ _base_ = ['vit_b_ssv2.py']
 
 num_classes = 101
 split = 1
-data_root = 'data/ucf101/videos'
-ann_file_train = f'data/ucf101/ucf101_train_split_{split}_videos.txt'
-ann_file_val = f'data/ucf101/ucf101_val_split_{split}_videos.txt'
+data_root = 'data/ucf101'
+video_root = f'{data_root}/videos'
+ann_file_train = f'{data_root}/ucf101_train_split_{split}_videos.txt'
+ann_file_val = f'{data_root}/ucf101_val_split_{split}_videos.txt'
 clip_len = 16
 img_size = 224
 meta_keys = ('img_shape', 'avg_fps', 'frame_interval')
@@ -18,9 +19,9 @@ model = dict(cls_head=dict(num_classes=num_classes))
 
 # dense 16x4 clips as for Kinetics (UCF101 classes are mostly appearance: flips are fine)
 train_pipeline = [
-    dict(type='DecordInit'),
+    dict(type='FrameAccurateInit'),
     dict(type='SampleFrames', clip_len=clip_len, frame_interval=4, num_clips=1),
-    dict(type='DecordDecode'),
+    dict(type='FrameAccurateDecode'),
     dict(type='Resize', scale=(-1, 256)),
     dict(type='RandomResizedCrop'),
     dict(type='Resize', scale=(img_size, img_size), keep_ratio=False),
@@ -29,25 +30,25 @@ train_pipeline = [
     dict(type='PackActionInputs', meta_keys=meta_keys),
 ]
 val_pipeline = [
-    dict(type='DecordInit'),
+    dict(type='FrameAccurateInit'),
     dict(type='SampleFrames', clip_len=clip_len, frame_interval=4, num_clips=1, test_mode=True),
-    dict(type='DecordDecode'),
+    dict(type='FrameAccurateDecode'),
     dict(type='Resize', scale=(-1, img_size)),
     dict(type='CenterCrop', crop_size=img_size),
     dict(type='FormatShape', input_format='NCTHW'),
     dict(type='PackActionInputs', meta_keys=meta_keys),
 ]
 test_pipeline = [
-    dict(type='DecordInit'),
+    dict(type='FrameAccurateInit'),
     dict(type='SampleFrames', clip_len=clip_len, frame_interval=4, num_clips=5, test_mode=True),
-    dict(type='DecordDecode'),
+    dict(type='FrameAccurateDecode'),
     dict(type='Resize', scale=(-1, img_size)),
     dict(type='ThreeCrop', crop_size=img_size),
     dict(type='FormatShape', input_format='NCTHW'),
     dict(type='PackActionInputs', meta_keys=meta_keys),
 ]
 
-dataset_common = dict(num_classes=num_classes, data_prefix=dict(video=data_root))
+dataset_common = dict(num_classes=num_classes, data_prefix=dict(video=video_root))
 train_dataloader = dict(
     dataset=dict(dataset_common, ann_file=ann_file_train, pipeline=train_pipeline)
 )

@@ -9,6 +9,7 @@ import torch
 import torch.distributed as torch_dist
 from mmengine.config import Config, DictAction
 
+from .config_roots import apply_root_overrides, root_overrides
 from .errors import MissingFileError
 from .registry import SCOPE
 
@@ -43,12 +44,18 @@ def load_run_config(
     cfg_options: dict | None = None,
     launcher: str = 'none',
 ) -> Config:
-    """Read ``config``, apply overrides and fill what a Runner needs."""
+    """Read ``config``, apply overrides and fill what a Runner needs.
+
+    An overridden top-level ``*_root`` (``data_root=/datasets/ssv2``) also moves every path
+    the config derived from it (:func:`~dlm_core.config_roots.apply_root_overrides`).
+    """
     if not osp.isfile(config):
         raise MissingFileError(f'config file not found: {config}')
     cfg = Config.fromfile(config)
     if cfg_options:
+        old_roots = {key: cfg.get(key) for key in root_overrides(cfg_options)}
         cfg.merge_from_dict(cfg_options)
+        apply_root_overrides(cfg, old_roots, cfg_options)
     cfg.setdefault('default_scope', SCOPE)
     _add_tap_cache_hook(cfg)
     cfg.launcher = launcher

@@ -33,11 +33,9 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 
 from mmengine.logging import MMLogger, print_log
 from mmengine.registry import DATASETS, MODELS, DefaultScope, Registry
-from mmengine.runner import Runner
 from mmengine.runner.utils import set_random_seed
 from torch import nn
 
@@ -53,28 +51,12 @@ from .errors import (
 )
 from .registry import PROMPT_MAPPERS
 from .tasks import build_task
+from .trained_checkpoints import check_static_prompts_ready
+from .validated_runner import ValidatedRun, build_runner
 
 __all__ = ['ValidatedRun', 'build_runner', 'report_run_errors', 'validate_run']
 
 MODES = ('train', 'test')
-
-
-@dataclass
-class ValidatedRun:
-    """What :func:`validate_run` built, for :func:`build_runner` to reuse."""
-
-    model: nn.Module
-    #: ``(dataset config, dataset)`` of each dataloader the run uses
-    datasets: list[tuple[dict, object]] = field(default_factory=list)
-    #: log records of the validation, written to the run's log file once it exists
-    log_records: list[logging.LogRecord] = field(default_factory=list)
-
-    def dataset_for(self, cfg: dict):
-        """The dataset built from a config equal to ``cfg``, or ``None``."""
-        for built_cfg, dataset in self.datasets:
-            if built_cfg == cfg:
-                return dataset
-        return None
 
 
 @contextmanager
@@ -106,8 +88,9 @@ def validate_run(cfg, mode: str = 'train') -> ValidatedRun:
             checkpoint = _checkpoint_to_load(cfg)
             _check_mapper_widths(cfg.get('model'))
             model = _build_model(cfg)
-            if checkpoint is not None:
-                _check_checkpoint_fits(model, *checkpoint)
+            state = _check_checkpoint_fits(model, *checkpoint) if checkpoint else None
+            if mode == 'test':
+                check_static_prompts_ready(model, state, checkpoint and checkpoint[1])
             datasets = []
             for where, loader in loaders:
                 dataset_cfg = loader['dataset']
@@ -119,56 +102,6 @@ def validate_run(cfg, mode: str = 'train') -> ValidatedRun:
             logger='current',
         )
     return ValidatedRun(model, datasets, records)
-
-
-def build_runner(cfg, validated: ValidatedRun | None = None) -> Runner:
-    """``Runner.from_cfg(cfg)``, taking the model and datasets from ``validated``.
-
-    The log lines of the validation (the model's trainable share among them) are written
-    to the run's log file too.
-    """
-    if validated is None:
-        return Runner.from_cfg(cfg)
-    runner_class = type('Runner', (_ReusingRunner,), dict(validated=validated))
-    runner = runner_class.from_cfg(cfg)
-    for handler in runner.logger.handlers:
-        if isinstance(handler, logging.FileHandler):
-            for record in validated.log_records:
-                if record.levelno >= handler.level:
-                    handler.handle(record)
-    return runner
-
-
-class _ReusingRunner(Runner):
-    """A Runner whose model and datasets were built by :func:`validate_run`."""
-
-    validated: ValidatedRun
-
-    def build_model(self, model):
-        if isinstance(model, dict):
-            return self.validated.model
-        return super().build_model(model)
-
-    def build_dataloader(self, dataloader, seed=None, diff_rank_seed=False):
-        if isinstance(dataloader, dict) and isinstance(dataloader.get('dataset'), dict):
-            dataset = self.validated.dataset_for(dataloader['dataset'])
-            if dataset is not None:
-                dataloader = dict(dataloader, dataset=dict(type=_Built(dataset)))
-        return super().build_dataloader(dataloader, seed=seed, diff_rank_seed=diff_rank_seed)
-
-
-class _Built:
-    """A dataset ``type`` that returns a dataset already built; the Runner deep-copies
-    dataloader configs, and a copy of this is itself (never a copy of the dataset)."""
-
-    def __init__(self, dataset):
-        self.dataset = dataset
-
-    def __call__(self):
-        return self.dataset
-
-    def __deepcopy__(self, memo):
-        return self
 
 
 # -- what the run uses --------------------------------------------------------------------
@@ -369,8 +302,9 @@ def _checkpoint_to_load(cfg) -> tuple[str, str] | None:
     return where, str(path)
 
 
-def _check_checkpoint_fits(model: nn.Module, where: str, path: str) -> None:
-    """The checkpoint shares tensors with ``model``, each of the model's shape.
+def _check_checkpoint_fits(model: nn.Module, where: str, path: str) -> dict:
+    """The checkpoint shares tensors with ``model``, each of the model's shape; returns
+    its state dict.
 
     MMEngine's loader only warns about both, and training would go on from scratch, e.g.
     with the prompts of a mapper built for another primary width. Tensors the model lacks
@@ -407,6 +341,7 @@ def _check_checkpoint_fits(model: nn.Module, where: str, path: str) -> None:
             f'({type(model).__name__}), e.g. it holds {next(iter(state))!r}: it is the '
             'checkpoint of another model'
         )
+    return state
 
 
 # -- building -----------------------------------------------------------------------------
