@@ -122,7 +122,8 @@ def test_the_option_parses_as_the_tools_parse_it():
 
 
 def readme_commands() -> list[str]:
-    text = open(osp.join(ROOT, 'README.md')).read()
+    with open(osp.join(ROOT, 'README.md')) as handle:
+        text = handle.read()
     block = text.split('<!-- real-data-commands -->')[1].split('<!-- /real-data-commands -->')[0]
     return [line for line in block.splitlines() if line.startswith('python tools/')]
 

@@ -48,7 +48,8 @@ def toy_run(tmp_path, infer_mode='static') -> str:
 def run_log(work_dir) -> str:
     logs = sorted(glob.glob(str(work_dir / '*' / '*.log')))
     assert logs, f'no log file under {work_dir}'
-    return open(logs[-1]).read()
+    with open(logs[-1]) as handle:
+        return handle.read()
 
 
 @pytest.fixture(scope='module')
