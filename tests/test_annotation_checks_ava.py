@@ -15,10 +15,9 @@ from tasks_detection.datasets.ava_annotations import check_proposals, read_exclu
 from tasks_detection.demo.ava import write_demo
 from tasks_detection.evaluation import AVAFrameMAP
 
-#: the official label map's layout (ava_action_list_v2.2_for_activitynet_2019.pbtxt)
-LABEL_MAP = (
-    'item {\n  name: "walk"\n  id: 1\n}\n\nitem {\n  name: "wave"\n  id: 2\n}\n\n'
-)  # a blank line between items and at the end, as the official file has them
+#: the official label map's layout (ava_action_list_v2.2_for_activitynet_2019.pbtxt), with a
+#: blank line between items and at the end
+LABEL_MAP = 'item {\n  name: "walk"\n  id: 1\n}\n\nitem {\n  name: "wave"\n  id: 2\n}\n\n'
 PERSON = (0.1, 0.1, 0.4, 0.4)
 
 

@@ -17,8 +17,11 @@ def test_config_classes_in_another_order_label_frames_by_name(tmp_path):
 
 
 def test_a_mapping_with_other_classes_than_the_config_is_an_error(tmp_path):
-    with pytest.raises(DataError, match=r"mapping.txt names the classes \['take', 'pour', "
-                       r"'background'\], but the config's .*\['pour'\] not among them"):
+    with pytest.raises(
+        DataError,
+        match=r"mapping.txt names the classes \['take', 'pour', "
+        r"'background'\], but the config's .*\['pour'\] not among them",
+    ):
         build(write_layout(tmp_path), metainfo=dict(classes=['take', 'background', 'stir']))
 
 

@@ -147,7 +147,9 @@ def test_evaluator_ground_truth_of_other_videos_is_an_error(tmp_path):
         evaluate(ann, dataset, predictions, metric_ann_file=other)
 
 
-@pytest.mark.parametrize('name', ['configs/tasks/thumos14_demo.py', 'configs/tasks/real/vit_b_thumos14.py'])
+@pytest.mark.parametrize(
+    'name', ['configs/tasks/thumos14_demo.py', 'configs/tasks/real/vit_b_thumos14.py']
+)
 def test_configs_give_the_head_its_classes(name):
     cfg = Config.fromfile(name)
     for loader in (cfg.train_dataloader, cfg.val_dataloader, cfg.test_dataloader):

@@ -171,6 +171,8 @@ def test_digit_classes_given_as_numbers_are_read_as_names(demo_folder):
     with DefaultScope.overwrite_default_scope('tasks_detection'):
         built = ImagenetVIDDataset(**dataset)
     assert built.metainfo['classes'] == tuple(imagenet_vid.CLASSES)
-    with pytest.raises(ValueError, match=r'num_classes is 10 .* names 9 classes'):
-        with DefaultScope.overwrite_default_scope('tasks_detection'):
-            ImagenetVIDDataset(**dict(dataset, metainfo=dict(classes=list(range(9)))))
+    with (
+        pytest.raises(ValueError, match=r'num_classes is 10 .* names 9 classes'),
+        DefaultScope.overwrite_default_scope('tasks_detection'),
+    ):
+        ImagenetVIDDataset(**dict(dataset, metainfo=dict(classes=list(range(9)))))

@@ -26,7 +26,7 @@ def class_names(classes, where: str) -> tuple[str, ...]:
     """
     if isinstance(classes, str) or not isinstance(classes, Sequence) or not classes:
         raise ConfigError(
-            f'{where}: expected a non-empty list of class names (the classes the model\'s '
+            f"{where}: expected a non-empty list of class names (the classes the model's "
             f'head was built for, in its order), got {classes!r}'
         )
     names = []
@@ -50,6 +50,6 @@ def check_num_classes(classes: Sequence[str], num_classes: int | None, where: st
     predicts some."""
     if num_classes is not None and int(num_classes) != len(classes):
         raise ConfigError(
-            f'{where}: num_classes is {num_classes} (the model head\'s) but metainfo.classes '
+            f"{where}: num_classes is {num_classes} (the model head's) but metainfo.classes "
             f'names {len(classes)} classes {list(classes)}; set both to the same classes'
         )

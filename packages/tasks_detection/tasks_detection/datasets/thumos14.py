@@ -122,7 +122,7 @@ def config_classes(metainfo: dict | None, where: str) -> tuple[str, ...]:
     classes = (metainfo or {}).get('classes')
     if not classes:
         raise ConfigError(
-            f'{where}: metainfo.classes is not set; give the class names the model\'s head '
+            f"{where}: metainfo.classes is not set; give the class names the model's head "
             'was built for, in its order (e.g. metainfo=dict(classes=classes) with '
             'num_classes=len(classes)): the labels of the json are not the classes'
         )
@@ -174,8 +174,7 @@ class Thumos14Dataset(BaseDataset):
         where = type(self).__name__
         classes = config_classes(metainfo, where)
         check_num_classes(classes, num_classes, where)
-        # the json the dataset reads, so that its metric can tell a different ground truth
-        metainfo = dict(metainfo, classes=classes, ann_file=ann_file)
+        metainfo = dict(metainfo, classes=classes)
         super().__init__(
             ann_file=ann_file,
             pipeline=pipeline,
@@ -184,6 +183,9 @@ class Thumos14Dataset(BaseDataset):
             metainfo=metainfo,
             **kwargs,
         )
+        # the json the dataset reads, so that its metric can tell a different ground truth
+        # (set after loading: MMEngine would read a metainfo value naming a file)
+        self._metainfo['ann_file'] = self.ann_file
 
     def load_data_list(self) -> list[dict]:
         database = read_thumos14_json(self.ann_file)

@@ -158,7 +158,7 @@ class AVAFrameMAP(AVAMetric):
             message += (
                 f"; the dataset reads {dataset_file} but the evaluator's ann_file is "
                 f'{self.ann_file}: give val_evaluator / test_evaluator the same ann_file '
-                '(and exclude_file) as their dataloader\'s dataset'
+                "(and exclude_file) as their dataloader's dataset"
             )
         raise DataError(message + '; the mAP of other keyframes would be meaningless')
 

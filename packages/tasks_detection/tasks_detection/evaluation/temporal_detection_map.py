@@ -106,7 +106,7 @@ class TemporalDetectionMAP(BaseMetric):
                 raise ConfigError(
                     f'{type(self).__name__}: the model predicts class index {labels.max()} for '
                     f'video {sample["video_id"]}, but the dataset has {num_classes} classes '
-                    f'{list(self.classes)}: the head\'s num_classes and metainfo.classes differ'
+                    f"{list(self.classes)}: the head's num_classes and metainfo.classes differ"
                 )
             self.results.append(
                 (
@@ -150,7 +150,7 @@ class TemporalDetectionMAP(BaseMetric):
         dataset_file = (self.dataset_meta or {}).get('ann_file')
         if dataset_file and osp.abspath(dataset_file) != osp.abspath(self.ann_file):
             hint = (
-                f'; the dataset reads {dataset_file} but the evaluator\'s ann_file is '
+                f"; the dataset reads {dataset_file} but the evaluator's ann_file is "
                 f'{self.ann_file}: set both to the same json'
             )
         raise DataError(

@@ -192,7 +192,6 @@ class ActionSegmentationDataset(BaseDataset):
             raise DataError(f'{self.ann_file} names no video')
         return data_list
 
-
     def _classes(self, mapped: list[str]) -> tuple[str, ...]:
         """The config's classes (checked against ``mapping.txt``), else the mapping's."""
         where = type(self).__name__
@@ -203,7 +202,7 @@ class ActionSegmentationDataset(BaseDataset):
             missing = [name for name in classes if name not in mapped]
             if unknown or missing:
                 raise DataError(
-                    f'{self.mapping_file} names the classes {mapped}, but the config\'s '
+                    f"{self.mapping_file} names the classes {mapped}, but the config's "
                     f'metainfo.classes (the classes the model was built for) are {list(classes)}'
                     f': {unknown or "none"} not among them, {missing or "none"} missing'
                 )
