@@ -25,6 +25,8 @@ param_scheduler = [
     ),
 ]
 default_hooks = dict(checkpoint=dict(interval=max_epochs))
+# distributed runs: the mapper is unused while calibrating, the calibrated prompts before
+model_wrapper_cfg = dict(type='MMDistributedDataParallel', find_unused_parameters=True)
 custom_hooks = _base_.custom_hooks + [
     dict(type='dlm.StaticCalibrationHook', begin=main_epochs, lr=1e-3),
 ]

@@ -12,6 +12,9 @@ resume, logging, validation and schedulers work through it unchanged. Whether th
 has begun is a buffer of the model (saved with the trained tensors), so a run resumed
 inside the stage stays in it. Extend ``train_cfg.max_epochs`` (or ``max_iters``) by the
 calibration length and end the main schedule at ``begin`` (``param_scheduler`` ``end=``).
+The calibrated prompts are unused before the stage and the mapper during it, so a
+distributed run needs ``model_wrapper_cfg=dict(type='MMDistributedDataParallel',
+find_unused_parameters=True)``.
 """
 
 from __future__ import annotations
@@ -62,6 +65,14 @@ class StaticCalibrationHook(Hook):
 
     def before_train(self, runner) -> None:
         self._model(runner)
+        if is_model_wrapper(runner.model) and not getattr(
+            runner.model, 'find_unused_parameters', True
+        ):
+            raise ConfigError(
+                'static calibration leaves the mapper unused in its last epochs (and the '
+                'calibrated prompts before them): set model_wrapper_cfg=dict(type='
+                "'MMDistributedDataParallel', find_unused_parameters=True)"
+            )
         loop = runner.train_loop
         length = loop.max_epochs if self._by_epoch(runner) else loop.max_iters
         unit = 'max_epochs' if self._by_epoch(runner) else 'max_iters'

@@ -101,7 +101,7 @@ class VideoObjectDetectionTask(TaskPlugin):
             for _ in range(batch * num_frames)
         ]
         decoder = self.model.frame_stem(inputs.flatten(0, 1), samples)
-        extras = dict(decoder=decoder, batch=batch, layers_done=0, prefix=None, prompt_gate=None)
+        extras = dict(decoder=decoder, batch=batch, layers_done=0, prefix=None)
         return TokenState(self._tokens(decoder['query'], batch), 0, extras)
 
     def run_layers(self, state, start, stop, prompts=None, gate=None):
@@ -122,9 +122,9 @@ class VideoObjectDetectionTask(TaskPlugin):
         decoder = self.model.decoder_layers(
             extras['decoder'], start, stop, prefix=prefix, gate=gate
         )
-        extras = dict(
-            extras, decoder=decoder, layers_done=max(start, stop), prefix=prefix, prompt_gate=gate
-        )
+        extras = dict(extras, decoder=decoder, layers_done=max(start, stop), prefix=prefix)
+        if gate is not None:
+            extras['prompt_gate'] = gate
         return TokenState(self._tokens(decoder['query'], extras['batch']), 0, extras)
 
     def tokens(self, state: TokenState) -> torch.Tensor:

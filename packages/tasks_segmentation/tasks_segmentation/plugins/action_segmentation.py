@@ -110,7 +110,9 @@ class ActionSegmentationTask(TaskPlugin):
         feature = self.backbone.forward_encoder(
             state.tokens.transpose(1, 2), masks, start, stop, prefix=prompts, gate=gate
         )
-        extras = dict(state.extras, prompts=prompts, prompt_gate=gate)
+        extras = dict(state.extras, prompts=prompts)
+        if gate is not None:
+            extras['prompt_gate'] = gate
         return TokenState(feature.transpose(1, 2), 0, extras)
 
     def tokens(self, state: TokenState) -> torch.Tensor:
