@@ -77,7 +77,7 @@ def apply_root_overrides(cfg, old_values: dict[str, object], cfg_options: dict) 
 
     ``cfg``: the config after ``merge_from_dict(cfg_options)``; ``old_values``: each
     overridden root's value before the merge. Keys that ``cfg_options`` sets explicitly keep
-    the value given. Returns ``{root: [rewritten keys]}`` and logs it. Raises
+    the value given. Returns ``{root: dict(old, new, keys)}`` (the keys rewritten). Raises
     :class:`ConfigError` for a root the config does not define, or one that no path uses.
     """
     explicit = set(cfg_options)
@@ -104,9 +104,16 @@ def apply_root_overrides(cfg, old_values: dict[str, object], cfg_options: dict) 
                 f'{old!r}, so the override would change nothing; set the path keys instead: '
                 + ', '.join(path_fields(cfg)[:8])
             )
-        rewritten[root] = changed
+        rewritten[root] = dict(old=old, new=new, keys=changed)
+    return rewritten
+
+
+def log_root_overrides(rewritten: dict) -> None:
+    """One line per overridden root: its old and new value and the keys it moved."""
+    for root, moved in (rewritten or {}).items():
+        keys = moved['keys']
         print_log(
-            f'{root}={new} (was {old}) reaches {len(changed)} paths: {", ".join(changed)}',
+            f'{root}={moved["new"]} (was {moved["old"]}) reaches {len(keys)} paths: '
+            + ', '.join(keys),
             logger='current',
         )
-    return rewritten

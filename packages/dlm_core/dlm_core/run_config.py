@@ -55,7 +55,9 @@ def load_run_config(
     if cfg_options:
         old_roots = {key: cfg.get(key) for key in root_overrides(cfg_options)}
         cfg.merge_from_dict(cfg_options)
-        apply_root_overrides(cfg, old_roots, cfg_options)
+        moved = apply_root_overrides(cfg, old_roots, cfg_options)
+        if moved:  # logged by validate_run, so that the run's log file has it too
+            cfg.root_overrides = moved
     cfg.setdefault('default_scope', SCOPE)
     _add_tap_cache_hook(cfg)
     cfg.launcher = launcher

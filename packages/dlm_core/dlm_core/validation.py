@@ -34,12 +34,14 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from mmengine.evaluator import Evaluator
 from mmengine.logging import MMLogger, print_log
-from mmengine.registry import DATASETS, MODELS, DefaultScope, Registry
+from mmengine.registry import DATASETS, EVALUATOR, MODELS, DefaultScope, Registry
 from mmengine.runner.utils import set_random_seed
 from torch import nn
 
 from .compat.safe_checkpoint import load_checkpoint_file
+from .config_roots import log_root_overrides
 from .errors import (
     CheckpointError,
     ConfigError,
@@ -81,6 +83,7 @@ def validate_run(cfg, mode: str = 'train') -> ValidatedRun:
     start = time.perf_counter()
     loaders = _dataloader_configs(cfg, mode)
     with _recorded_log(cfg.get('log_level', 'INFO')) as records:
+        log_root_overrides(cfg.get('root_overrides'))
         with DefaultScope.overwrite_default_scope(cfg.get('default_scope')):
             _check_type(MODELS, 'model', cfg.get('model'))
             for where, loader in loaders:
@@ -96,6 +99,7 @@ def validate_run(cfg, mode: str = 'train') -> ValidatedRun:
                 dataset_cfg = loader['dataset']
                 if isinstance(dataset_cfg, dict) and _is_new(datasets, dataset_cfg):
                     datasets.append((copy.deepcopy(dataset_cfg), _build_dataset(where, loader)))
+                _check_evaluator(cfg, where, loader, datasets)
         print_log(
             f'validated the config, the model and {len(datasets)} dataset(s) in '
             f'{time.perf_counter() - start:.1f} s',
@@ -394,6 +398,25 @@ def _build_dataset(where: str, loader: dict):
         if hasattr(dataset, 'full_init'):
             dataset.full_init()
     return dataset
+
+
+def _check_evaluator(cfg, where: str, loader: dict, datasets: list) -> None:
+    """Build the evaluator of ``where`` (``val_dataloader`` -> ``val_evaluator``) and give it
+    its dataset's meta, as the Runner's loops do: a metric that checks its ground truth
+    against the dataset (another annotation file, other classes) stops here, before any
+    work dir exists, instead of after the first epoch."""
+    key = {'val_dataloader': 'val_evaluator', 'test_dataloader': 'test_evaluator'}.get(where)
+    if key is None or cfg.get(key) is None:
+        return
+    dataset = next((d for c, d in datasets if c == loader['dataset']), None)
+    with _culprit(key):
+        evaluator = copy.deepcopy(cfg.get(key))
+        if isinstance(evaluator, dict) and 'metrics' in evaluator:
+            evaluator = EVALUATOR.build(evaluator)
+        elif not isinstance(evaluator, Evaluator):
+            evaluator = Evaluator(evaluator)
+        if dataset is not None and getattr(dataset, 'metainfo', None) is not None:
+            evaluator.dataset_meta = dataset.metainfo
 
 
 @contextmanager
