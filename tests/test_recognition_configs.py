@@ -43,7 +43,7 @@ def test_real_configs_build_with_their_classes_and_real_data_paths(path):
         dataset = cfg[split].dataset
         assert dataset.type == 'ValidatedVideoDataset' and dataset.num_classes == num_classes
         assert dataset.check_videos == 'decode' and dataset.on_invalid == 'error'
-        assert dataset.pipeline[0].type == 'DecordInit'
+        assert dataset.pipeline[0].type == 'FrameAccurateInit'
     assert cfg.val_dataloader.dataset.ann_file == val_list
     # SSv2 is direction-sensitive: no flip augmentation
     flips = [t for t in cfg.train_dataloader.dataset.pipeline if t.type == 'Flip']

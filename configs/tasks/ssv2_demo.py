@@ -55,16 +55,16 @@ ann_file_val = f'{data_root}/sthv2_val_list_videos.txt'
 meta_keys = ('img_shape', 'avg_fps', 'frame_interval')
 
 train_pipeline = [
-    dict(type='DecordInit'),
+    dict(type='FrameAccurateInit'),
     dict(type='SampleFrames', clip_len=clip_len, frame_interval=frame_interval, num_clips=1),
-    dict(type='DecordDecode'),
+    dict(type='FrameAccurateDecode'),
     dict(type='Resize', scale=(-1, 36)),
     dict(type='RandomCrop', size=img_size),
     dict(type='FormatShape', input_format='NCTHW'),
     dict(type='PackActionInputs', meta_keys=meta_keys),
 ]
 val_pipeline = [
-    dict(type='DecordInit'),
+    dict(type='FrameAccurateInit'),
     dict(
         type='SampleFrames',
         clip_len=clip_len,
@@ -72,7 +72,7 @@ val_pipeline = [
         num_clips=1,
         test_mode=True,
     ),
-    dict(type='DecordDecode'),
+    dict(type='FrameAccurateDecode'),
     dict(type='Resize', scale=(-1, img_size)),
     dict(type='CenterCrop', crop_size=img_size),
     dict(type='FormatShape', input_format='NCTHW'),

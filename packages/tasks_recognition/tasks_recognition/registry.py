@@ -15,7 +15,7 @@ SCOPE = 'tasks_recognition'
 
 #: Where this package's classes are imported from when a config first builds from a
 #: registry (mmaction2's own modules come with the parent registries).
-LOCATIONS = dict(DATASETS=['tasks_recognition.datasets'])
+LOCATIONS = dict(DATASETS=['tasks_recognition.datasets'], TRANSFORMS=['tasks_recognition.datasets'])
 
 _registries = child_registries(SCOPE, mmaction_registry, LOCATIONS)
 MODELS = _registries['MODELS']

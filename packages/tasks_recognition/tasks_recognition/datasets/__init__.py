@@ -1,6 +1,21 @@
-"""Datasets of the action recognition task (mmaction2's video lists, checked)."""
+"""Datasets of the action recognition task (mmaction2's video lists, checked), and the
+frame-accurate decoding they use (``FrameAccurateInit`` / ``FrameAccurateDecode``;
+``probe_video`` and ``read_frames`` for tools that read frames themselves)."""
 
+from .frame_reader import VideoDecodeError, read_frames
 from .validated_video_dataset import ValidatedVideoDataset, VideoListError
-from .video_probe import VideoProbeError, probe_video
+from .video_probe import VideoInfo, VideoProbeError, count_frames, probe_video
+from .video_transforms import FrameAccurateDecode, FrameAccurateInit
 
-__all__ = ['ValidatedVideoDataset', 'VideoListError', 'VideoProbeError', 'probe_video']
+__all__ = [
+    'FrameAccurateDecode',
+    'FrameAccurateInit',
+    'ValidatedVideoDataset',
+    'VideoDecodeError',
+    'VideoInfo',
+    'VideoListError',
+    'VideoProbeError',
+    'count_frames',
+    'probe_video',
+    'read_frames',
+]

@@ -2,9 +2,11 @@
 
 A bad line in a list of 200k videos otherwise surfaces hours into training as a decoder
 error without the line that caused it. Here every line is parsed with its number, labels
-are checked against the class range, and each video is opened once (``check_videos``), so a
-missing or undecodable file stops the run at build time, naming the list file, the line and
-the video; ``on_invalid='skip'`` drops such lines with a warning instead.
+are checked against the class range, and each video is decoded once (``check_videos``), so a
+missing, truncated or undecodable file stops the run at build time, naming the list file, the
+line and the video; ``on_invalid='skip'`` drops such lines with a warning instead. What the
+probe found (the frames that decode, the decoder that reads the file frame-accurately) goes
+into each data info as ``video_info``, for ``FrameAccurateInit``. Blank lines are skipped.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from mmengine.registry import DefaultScope
 from dlm_core.errors import DataError, MissingFileError
 
 from ..registry import DATASETS, SCOPE
-from .video_probe import PROBE_BACKENDS, VideoProbeError, probe_video
+from .video_probe import PROBE_BACKENDS, VideoInfo, VideoProbeError, probe_video
 
 CHECK_MODES = ('decode', 'exists', 'none')
 INVALID_MODES = ('error', 'skip')
@@ -37,11 +39,15 @@ class ValidatedVideoDataset(VideoDataset):
 
     Args:
         num_classes: labels must lie in ``[0, num_classes)``; required for training.
-        check_videos: ``'decode'`` opens every video and decodes its first frame,
-            ``'exists'`` only checks that the file is there, ``'none'`` trusts the list.
+        check_videos: ``'decode'`` decodes every video to its end (PyAV) and checks the
+            frames that decode against the count its container reports, then checks
+            decord's seek on it (see ``probe_video``); ``'exists'`` only checks that the
+            file is there, ``'none'`` trusts the list.
         on_invalid: ``'error'`` (default) stops at the first missing or undecodable video;
             ``'skip'`` leaves such lines out and warns. Label errors always stop.
-        probe_backend: ``'decord'`` or ``'pyav'``; default: the decoder of the pipeline.
+        probe_backend: ``'auto'``, ``'decord'`` or ``'pyav'``; default: what the
+            pipeline decodes with (``'decord'`` for mmaction2's ``DecordDecode``, which
+            must then read the file right; ``'auto'`` for ``FrameAccurateDecode``).
         probe_workers: threads that open videos (the decoders release the GIL), so a
             list of 200k videos is checked in minutes.
         Other arguments: those of mmaction2's ``VideoDataset``.
@@ -83,7 +89,7 @@ class ValidatedVideoDataset(VideoDataset):
         if not osp.isfile(self.ann_file):
             raise MissingFileError(f'video list {self.ann_file} does not exist')
         entries = []  # (line number, filename, label): every line parsed before any probe
-        for number, line in enumerate(list_from_file(self.ann_file), start=1):
+        for number, line in enumerate(list_from_file(self.ann_file, encoding='utf-8-sig'), start=1):
             if not line.strip():
                 continue
             relpath, label = self._parse_line(line, number)
@@ -94,11 +100,11 @@ class ValidatedVideoDataset(VideoDataset):
         filenames = [filename for _, filename, _ in entries]
         if self.probe_workers > 1 and self.check_videos == 'decode':
             with ThreadPoolExecutor(self.probe_workers) as pool:
-                problems = list(pool.map(self._video_problem, filenames))
+                checks = list(pool.map(self._check_video, filenames))
         else:
-            problems = [self._video_problem(filename) for filename in filenames]
+            checks = [self._check_video(filename) for filename in filenames]
         data_list, self.skipped = [], []
-        for (number, filename, label), problem in zip(entries, problems):
+        for (number, filename, label), (problem, info) in zip(entries, checks):
             if problem is not None:
                 message = f'{self.ann_file}, line {number}: video {filename} {problem}'
                 if self.on_invalid == 'error':
@@ -108,14 +114,18 @@ class ValidatedVideoDataset(VideoDataset):
                     )
                 self.skipped.append((number, filename, problem))
                 continue
-            data_list.append(dict(filename=filename, label=label))
+            data_info = dict(filename=filename, label=label)
+            if info is not None:
+                data_info['video_info'] = info.as_dict()
+            data_list.append(data_info)
         self._report_skipped()
         if not data_list:
             raise VideoListError(f'{self.ann_file}: no usable line (expected "relpath label")')
         return data_list
 
     def _parse_line(self, line: str, number: int):
-        fields = line.strip().split(self.delimiter)
+        # the default delimiter ' ' also takes runs of spaces and tabs
+        fields = line.split() if self.delimiter == ' ' else line.strip().split(self.delimiter)
         where = f'{self.ann_file}, line {number}'
         expected = 'relpath label1 label2 ...' if self.multi_class else 'relpath label'
         if len(fields) == 1:
@@ -146,18 +156,18 @@ class ValidatedVideoDataset(VideoDataset):
                 )
         return fields[0], labels if self.multi_class else labels[0]
 
-    def _video_problem(self, filename: str) -> str | None:
+    def _check_video(self, filename: str) -> tuple[str | None, VideoInfo | None]:
+        """``(problem or None, what the probe found or None)`` of one video."""
         if self.check_videos == 'none':
-            return None
+            return None, None
         if not osp.isfile(filename):
-            return 'does not exist'
+            return 'does not exist', None
         if self.check_videos == 'exists':
-            return None
+            return None, None
         try:
-            probe_video(filename, self.probe_backend)
+            return None, probe_video(filename, self.probe_backend)
         except VideoProbeError as err:
-            return f'cannot be decoded with {self.probe_backend} ({err})'
-        return None
+            return f'cannot be decoded ({err})', None
 
     def _report_skipped(self) -> None:
         if not self.skipped:
@@ -172,12 +182,16 @@ class ValidatedVideoDataset(VideoDataset):
 
 
 def _pipeline_backend(pipeline) -> str:
-    """``'pyav'`` when the pipeline decodes with PyAV, else ``'decord'``."""
+    """``'pyav'`` or ``'decord'`` when the pipeline decodes with mmaction2's PyAV or
+    decord transforms, else ``'auto'``."""
     for transform in pipeline or ():
         name = (
             transform.get('type', '') if isinstance(transform, dict) else type(transform).__name__
         )
         name = name if isinstance(name, str) else getattr(name, '__name__', '')
+        name = name.rsplit('.', 1)[-1]  # 'mmaction.DecordInit'
         if name.startswith('PyAV'):
             return 'pyav'
-    return 'decord'
+        if name.startswith('Decord'):
+            return 'decord'
+    return 'auto'
