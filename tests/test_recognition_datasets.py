@@ -157,3 +157,17 @@ def test_missing_list_and_bad_options_are_errors(videos, tmp_path):
     shutil.rmtree(root)
     with pytest.raises(VideoListError, match='no usable line'):
         build(write_list(['a.mp4 0']), root, on_invalid='skip')
+
+
+def test_blank_lines_are_skipped_and_other_malformed_lines_are_named(videos, tmp_path):
+    root, _ = videos
+    ann = tmp_path / 'blank_lines.txt'
+    # blank and whitespace-only lines in the middle, Windows line ends, a tab, and the
+    # trailing blank lines an editor leaves
+    ann.write_bytes(b'a.mp4 0\r\n\r\n   \t\nb.mp4\t2\r\n\n\nc.mp4  1\n\n\n')
+    dataset = build(str(ann), root)
+    assert [d['label'] for d in infos(dataset)] == [0, 2, 1]
+    ann.write_text('a.mp4 0\n\nb.mp4,2\n\n')
+    with pytest.raises(VideoListError) as err:
+        build(str(ann), root)
+    assert str(err.value) == f'{ann}, line 3: \'b.mp4,2\' has no label; expected "relpath label"'
