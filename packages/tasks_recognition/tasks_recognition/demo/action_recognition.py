@@ -79,6 +79,11 @@ SPECS = {
 
 #: Clips per class: SSv2 (train, val); UCF101 groups x clips per group; HMDB51 clips.
 SSV2_CLIPS = (60, 20)
+#: The benchmark preset of SSv2 (clips per class): the same training clips, a test split of
+#: 160 (its first 20 are the default test clips) and 40 held-out training-distribution clips
+#: for validation (``sthv2_heldout_list_videos.txt``), each clip drawn once from its index.
+SSV2_BENCH_CLIPS = {'train': 60, 'val': 160, 'heldout': 40}
+PRESETS = ('default', 'bench')
 UCF101_GROUPS, UCF101_CLIPS_PER_GROUP = 25, 2
 HMDB51_CLIPS = 30
 NUM_SPLITS = 3
@@ -124,7 +129,10 @@ def _write_correspondence(name: str, root: str) -> None:
     )
 
 
-def _write_ssv2(root: str, seed: int) -> int:
+def _write_ssv2(root: str, seed: int, sizes: dict | None = None) -> int:
+    """``sizes``: clips per class of each split, in drawing order (default ``SSV2_CLIPS``);
+    a split's clips continue the index of the one before, so a larger split starts with
+    the clips of the smaller one only where the splits before it are unchanged."""
     classes = DEMO_CLASSES['ssv2']
     annotations = osp.join(root, 'annotations')
     _write_json(
@@ -132,7 +140,7 @@ def _write_ssv2(root: str, seed: int) -> int:
         {cls: str(label) for label, (cls, _) in enumerate(classes)},
     )
     index = 0
-    for split, per_class in zip(('train', 'val'), SSV2_CLIPS):
+    for split, per_class in (sizes or dict(zip(('train', 'val'), SSV2_CLIPS))).items():
         lines, records = [], []
         for _ in range(per_class):
             for label, (cls, motion) in enumerate(classes):
@@ -150,7 +158,7 @@ def _write_ssv2(root: str, seed: int) -> int:
                     )
                 )
         _write_lines(osp.join(root, f'sthv2_{split}_list_videos.txt'), lines)
-        json_name = 'train' if split == 'train' else 'validation'
+        json_name = {'train': 'train', 'val': 'validation'}.get(split, split)
         _write_json(osp.join(annotations, f'something-something-v2-{json_name}.json'), records)
     return index
 
@@ -209,13 +217,24 @@ def _write_hmdb51(root: str, seed: int) -> int:
 WRITERS = {'ssv2': _write_ssv2, 'ucf101': _write_ucf101, 'hmdb51': _write_hmdb51}
 
 
-def write_demo(name: str, root: str, seed: int = 0) -> int:
+def write_demo(
+    name: str, root: str, seed: int = 0, preset: str = 'default', limit: int | None = None
+) -> int:
     """Write demo set ``name`` (``ssv2``, ``ucf101`` or ``hmdb51``) under ``root``; returns
-    the number of clips. The same ``seed`` gives byte-identical files."""
+    the number of clips. The same ``seed`` gives byte-identical files. ``preset='bench'``
+    writes SSv2's benchmark splits (``SSV2_BENCH_CLIPS``; the held-out sets are the same in
+    both presets); ``limit`` caps the SSv2 clips per class and split (for quick tests)."""
     if name not in WRITERS:
         raise ValueError(f'demo set must be one of {sorted(WRITERS)}, got {name!r}')
+    if preset not in PRESETS:
+        raise ValueError(f'preset must be one of {PRESETS}, got {preset!r}')
     os.makedirs(root, exist_ok=True)
-    return WRITERS[name](root, seed)
+    if name != 'ssv2':
+        return WRITERS[name](root, seed)
+    sizes = SSV2_BENCH_CLIPS if preset == 'bench' else dict(zip(('train', 'val'), SSV2_CLIPS))
+    if limit is not None:
+        sizes = {split: min(count, limit) for split, count in sizes.items()}
+    return _write_ssv2(root, seed, sizes)
 
 
 def main(argv=None) -> None:
