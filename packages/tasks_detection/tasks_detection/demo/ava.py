@@ -68,6 +68,14 @@ SPECS = {
     'ava': SetSpec(1, slice(0, 120), ('noise', 'stripes'), (40, 10), (0, 0)),
     'ava_kinetics': SetSpec(2, slice(120, None), ('checker', 'gradient'), (4, 2), (24, 12)),
 }
+#: The benchmark preset of ``ava`` (AVA-style videos): the same 40 training videos, a test
+#: split (``val`` files, as in AVA) of 60 whose first 10 are the default's, and a
+#: ``heldout`` validation split of 16 videos that continue the training stream (videos
+#: 41-56 of the training distribution), written in the same files' layout.
+BENCH_VIDEOS = {'train': 40, 'val': 60, 'heldout': 16}
+PRESETS = ('default', 'bench')
+#: split -> the random stream its videos are drawn from (``heldout`` continues ``train``)
+STREAMS = {'train': (0, 0), 'val': (1, 0), 'heldout': (0, BENCH_VIDEOS['train'])}
 
 
 def _motion_segments(num_frames: int, keyframes: list[int]) -> list[tuple[int, int]]:
@@ -189,24 +197,36 @@ def _label_map() -> str:
     return ''.join(f'item {{\n  name: "{name}"\n  id: {i}\n}}\n' for i, name in ACTIONS.items())
 
 
-def write_demo(name: str, root: str, seed: int = 0, limit: int | None = None) -> int:
+def write_demo(
+    name: str, root: str, seed: int = 0, limit: int | None = None, preset: str = 'default'
+) -> int:
     """Write demo set ``name`` (``ava`` or ``ava_kinetics``) into ``root``; returns the
     number of annotated keyframes. The same ``seed`` gives identical files; ``limit`` caps
-    the videos (and clips) per split (for quick tests)."""
+    the videos (and clips) per split (for quick tests); ``preset='bench'`` writes ``ava``'s
+    benchmark splits (``BENCH_VIDEOS``; ``ava_kinetics`` is the same in both presets)."""
     if name not in SPECS:
         raise ValueError(f'demo set must be one of {sorted(SPECS)}, got {name!r}')
+    if preset not in PRESETS:
+        raise ValueError(f'preset must be one of {PRESETS}, got {preset!r}')
     spec = SPECS[name]
     annotations = osp.join(root, 'annotations')
     os.makedirs(annotations, exist_ok=True)
     with open(osp.join(annotations, 'ava_action_list_v2.2_for_activitynet_2019.pbtxt'), 'w') as f:
         f.write(_label_map())
+    if preset == 'bench' and name == 'ava':
+        splits = {split: ((count, 0), STREAMS[split]) for split, count in BENCH_VIDEOS.items()}
+    else:
+        splits = {
+            split: ((spec.ava_videos[i], spec.kinetics_clips[i]), (i, 0))
+            for i, split in enumerate(('train', 'val'))
+        }
     total = 0
-    for split_index, split in enumerate(('train', 'val')):
+    for split, (counts, (split_index, first)) in splits.items():
         rows, excluded, proposals = [], [], {}
         videos = []
-        for kind, counts in (('ava', spec.ava_videos), ('kinetics', spec.kinetics_clips)):
-            count = counts[split_index] if limit is None else min(counts[split_index], limit)
-            videos.extend((kind, index) for index in range(count))
+        for kind, count in zip(('ava', 'kinetics'), counts):
+            count = count if limit is None else min(count, limit)
+            videos.extend((kind, first + index) for index in range(count))
         for kind, index in videos:
             rng = np.random.default_rng([seed, spec.set_id, split_index, kind == 'kinetics', index])
             if kind == 'ava':

@@ -36,6 +36,12 @@ NAME = 'imagenet_vid'
 CLASSES = tuple(str(digit) for digit in range(10))
 #: ``{split: (videos, seed offset)}``.
 SPLITS = {'train': (64, 0), 'val': (16, 1)}
+#: The benchmark preset: ``{split: (videos, held out)}``. The same 64 training videos, a
+#: test split (``val``, as in ImageNet VID) of 80 whose first 16 are the default's, and 24
+#: videos that continue the training stream, held out as the validation split
+#: (``annotations/imagenet_vid_train_heldout.json``, frames under ``Data/VID/train``).
+BENCH_SPLITS = {'train': (64, 24), 'val': (80, 0)}
+PRESETS = ('default', 'bench')
 HEIGHT, WIDTH = 64, 64
 MIN_FRAMES, MAX_FRAMES = 6, 10
 MAX_DIGITS = 3
@@ -80,21 +86,29 @@ def _write_jpeg(path: str, frame: np.ndarray) -> None:
         file.write(data.tobytes())
 
 
-def write_split(folder: str, split: str, seed: int, num_videos: int | None = None) -> str:
-    """Write ``split``'s frames and annotation json into ``folder``; returns the json path."""
+def write_split(
+    folder: str, split: str, seed: int, num_videos: int | None = None, held_out: int = 0
+) -> str:
+    """Write ``split``'s frames and annotation json into ``folder``; returns the json path.
+    ``held_out`` more videos of the same stream go to ``<split>_heldout.json`` instead."""
     default_videos, offset = SPLITS[split]
     num_videos = default_videos if num_videos is None else int(num_videos)
     rng = np.random.default_rng([seed, offset])
     videos, images, annotations = [], [], []
     next_instance = 1
-    for v in range(num_videos):
+    split_json = None
+    for v in range(num_videos + held_out):
+        if v == num_videos:  # the held-out videos: a json of their own, ids from 1
+            split_json = _write_json(folder, split, videos, images, annotations)
+            videos, images, annotations = [], [], []
+            next_instance = 1
         num_frames = int(rng.integers(MIN_FRAMES, MAX_FRAMES + 1))
         style = BACKGROUND_STYLES[int(rng.integers(len(BACKGROUND_STYLES)))]
         background = make_background(HEIGHT, WIDTH, rng, style=style)
         tracks = _tracks(rng, num_frames)
         clip = render_clip(tracks, background, num_frames)
         name = f'ILSVRC2015_VID_{split}_0000/ILSVRC2015_{split}_{v:08d}'
-        video_id = v + 1
+        video_id = len(videos) + 1
         videos.append(dict(id=video_id, name=name))
         instance_ids = list(range(next_instance, next_instance + len(tracks)))
         next_instance += len(tracks)
@@ -133,22 +147,45 @@ def write_split(folder: str, split: str, seed: int, num_videos: int | None = Non
                         generated=False,
                     )
                 )
+    if split_json is None:
+        return _write_json(folder, split, videos, images, annotations)
+    _write_json(folder, f'{split}_heldout', videos, images, annotations)
+    return split_json
+
+
+def _write_json(folder: str, stem: str, videos: list, images: list, annotations: list) -> str:
     categories = [
         dict(id=i + 1, name=name, encode_name=f'digit_{name}') for i, name in enumerate(CLASSES)
     ]
     data = dict(categories=categories, videos=videos, images=images, annotations=annotations)
-    path = osp.join(folder, ann_file(split))
+    path = osp.join(folder, ann_file(stem))
     os.makedirs(osp.dirname(path), exist_ok=True)
     with open(path, 'w') as file:
         json.dump(data, file, separators=(',', ':'))
     return path
 
 
-def write_demo(name: str, folder: str, seed: int = 0, num_videos: dict | None = None) -> str:
+def write_demo(
+    name: str,
+    folder: str,
+    seed: int = 0,
+    num_videos: dict | None = None,
+    preset: str = 'default',
+    limit: int | None = None,
+) -> str:
     """Write demo set ``name`` into ``folder`` (the set's own folder); returns it.
 
-    ``num_videos`` (``{split: count}``) makes a smaller set, for tests.
+    ``num_videos`` (``{split: count}``) makes a smaller set, for tests. ``preset='bench'``
+    writes ``BENCH_SPLITS``, each count capped at ``limit`` (for tests).
     """
+    if preset not in PRESETS:
+        raise ValueError(f'preset must be one of {PRESETS}, got {preset!r}')
+    if preset == 'bench':
+        for split, (count, held_out) in BENCH_SPLITS.items():
+            if limit is not None:
+                count, held_out = min(count, limit), min(held_out, limit)
+            write_split(folder, split, seed, count, held_out)
+        return folder
     if name != NAME:
         raise ValueError(
             f'tasks_detection.demo.imagenet_vid writes the demo set {NAME!r}, not {name!r}'

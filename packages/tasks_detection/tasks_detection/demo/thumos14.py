@@ -49,6 +49,16 @@ FEATURE_EXTRACTOR = dict(
     type='GridMotionExtractor', snippet_len=NUM_FRAMES, stride=FEAT_STRIDE, out_channels=128
 )
 SPLITS = {'Validation': ('video_validation', 40), 'Test': ('video_test', 16)}
+#: The benchmark preset: subset -> (name prefix, stream, first index, videos). The same 40
+#: training videos, a test subset of 64 whose first 16 are the default's, and a subset
+#: ``HeldOut`` of 24 videos that continue the training stream (``video_validation`` 41-64),
+#: the validation split of the benchmark, in the same json.
+BENCH_SPLITS = {
+    'Validation': ('video_validation', 0, 0, 40),
+    'Test': ('video_test', 1, 0, 64),
+    'HeldOut': ('video_validation', 0, 40, 24),
+}
+PRESETS = ('default', 'bench')
 DURATION = (20.0, 32.0)
 ACTION_SECONDS, BACKGROUND_SECONDS = (2.0, 6.0), (1.0, 4.0)
 
@@ -120,21 +130,29 @@ def extract_features(frames: np.ndarray, extractor: GridMotionExtractor) -> np.n
     return extractor(clip)[0].T.numpy().astype(np.float32)
 
 
-def write_demo(name: str, root: str, seed: int = 0, limit: int | None = None) -> int:
+def write_demo(
+    name: str, root: str, seed: int = 0, limit: int | None = None, preset: str = 'default'
+) -> int:
     """Write demo set ``name`` (``thumos14``) into ``root``; returns the number of videos.
     The same ``seed`` gives identical annotations and features; ``limit`` caps the videos
-    per subset (for quick tests)."""
+    per subset (for quick tests); ``preset='bench'`` writes ``BENCH_SPLITS``."""
     if name != 'thumos14':
         raise ValueError(f"demo set must be 'thumos14', got {name!r}")
+    if preset not in PRESETS:
+        raise ValueError(f'preset must be one of {PRESETS}, got {preset!r}')
+    if preset == 'bench':
+        splits = BENCH_SPLITS
+    else:
+        splits = {s: (prefix, i, 0, n) for i, (s, (prefix, n)) in enumerate(SPLITS.items())}
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # tiny tensors: one thread is fastest, and results are the same
     try:
-        return _write(root, seed, limit)
+        return _write(root, seed, limit, splits)
     finally:
         torch.set_num_threads(threads)
 
 
-def _write(root: str, seed: int, limit: int | None) -> int:
+def _write(root: str, seed: int, limit: int | None, splits: dict) -> int:
     cfg = dict(FEATURE_EXTRACTOR)
     cfg.pop('type')
     extractor = GridMotionExtractor(**cfg, seed=0)
@@ -142,8 +160,9 @@ def _write(root: str, seed: int, limit: int | None) -> int:
         os.makedirs(osp.join(root, folder), exist_ok=True)
     database = {}
     label_ids = {n: i for i, n in enumerate(CLASSES)}
-    for split_index, (subset, (prefix, count)) in enumerate(SPLITS.items()):
-        for index in range(count if limit is None else min(count, limit)):
+    for subset, (prefix, split_index, first, count) in splits.items():
+        count = count if limit is None else min(count, limit)
+        for index in range(first, first + count):
             rng = np.random.default_rng([seed, split_index, index])
             vid = f'{prefix}_{index + 1:07d}'
             frames, duration, annotations = render_video(rng)

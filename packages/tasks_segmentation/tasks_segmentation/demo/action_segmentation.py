@@ -34,6 +34,27 @@ from .action_segmentation_recipes import BACKGROUND, OBJECT_COLORS, RECIPES, SPE
 from .segmentation_video import write_video
 
 DEMO_SETS = tuple(SPECS)
+PRESETS = ('default', 'bench')
+#: The benchmark preset of ``50salads`` (split 1 only): subjects 11-20 join the test split
+#: (24 videos, the first 4 the default's) and subjects 21-24 are the validation split
+#: (``splits/val.split1.bundle``, 8 videos); training is the default's 16 videos. The new
+#: subjects' videos are drawn after the default ones, from the same stream.
+BENCH_SUBJECTS = {'test': range(11, 21), 'val': range(21, 25)}
+
+
+def _bench_videos(spec: DemoSetSpec) -> tuple:
+    """``(videos, {subset: video names})`` of the benchmark preset (split 1)."""
+    extra = {
+        subset: [(f'rgb-{s:02d}-{k}', 'salad') for s in subjects for k in (1, 2)]
+        for subset, subjects in BENCH_SUBJECTS.items()
+    }
+    default_test = [v for i, (v, _) in enumerate(spec.videos) if spec.fold_of(i) == 0]
+    subsets = {
+        'train': [v for i, (v, _) in enumerate(spec.videos) if spec.fold_of(i) != 0],
+        'test': default_test + [v for v, _ in extra['test']],
+        'val': [v for v, _ in extra['val']],
+    }
+    return (*spec.videos, *extra['test'], *extra['val']), subsets
 
 
 def render_video(spec: DemoSetSpec, activity: str, rng: np.random.Generator):
@@ -81,12 +102,30 @@ def extract_features(extractor: SnippetFeatureExtractor, frames: np.ndarray) -> 
         torch.set_num_threads(threads)
 
 
-def write_demo(name: str, root: str, seed: int = 0, overwrite: bool = True) -> str:
+def write_demo(
+    name: str,
+    root: str,
+    seed: int = 0,
+    overwrite: bool = True,
+    preset: str = 'default',
+    limit: int | None = None,
+) -> str:
     """Write demo set ``name`` into the folder ``root`` (e.g. ``data/demo/50salads``), as
-    every demo writer of the project does; returns that folder."""
+    every demo writer of the project does; returns that folder. ``preset='bench'`` writes
+    ``50salads``' benchmark split 1 (``BENCH_SUBJECTS``; the held-out sets are the same in
+    both presets); ``limit`` caps its videos per subset (for quick tests)."""
     if name not in SPECS:
         raise ValueError(f'unknown demo action segmentation set {name!r}; known: {DEMO_SETS}')
+    if preset not in PRESETS:
+        raise ValueError(f'preset must be one of {PRESETS}, got {preset!r}')
     spec = SPECS[name]
+    videos, subsets = spec.videos, None
+    if preset == 'bench' and name == '50salads':
+        videos, subsets = _bench_videos(spec)
+        if limit is not None:
+            subsets = {subset: names[:limit] for subset, names in subsets.items()}
+            kept = {v for names in subsets.values() for v in names}
+            videos = tuple(item for item in videos if item[0] in kept)
     out = root
     if osp.exists(out):
         if not overwrite:
@@ -97,7 +136,7 @@ def write_demo(name: str, root: str, seed: int = 0, overwrite: bool = True) -> s
     rng = np.random.default_rng([int(seed), DEMO_SETS.index(name)])
     extractor = SnippetFeatureExtractor()
     index_of = {cls: i for i, cls in enumerate(spec.classes)}
-    for video, activity in spec.videos:
+    for video, activity in videos:
         frames, labels = render_video(spec, activity, rng)
         np.save(osp.join(out, 'features', f'{video}.npy'), extract_features(extractor, frames))
         missing = set(labels) - set(index_of)
@@ -107,6 +146,11 @@ def write_demo(name: str, root: str, seed: int = 0, overwrite: bool = True) -> s
         write_video(osp.join(out, 'videos', f'{video}.mp4'), frames, spec.fps)
     with open(osp.join(out, 'mapping.txt'), 'w') as f:
         f.write(''.join(f'{i} {cls}\n' for i, cls in enumerate(spec.classes)))
+    if subsets is not None:
+        for subset, names in subsets.items():
+            with open(osp.join(out, 'splits', f'{subset}.split1.bundle'), 'w') as f:
+                f.write(''.join(f'{v}.txt\n' for v in names))
+        return out
     for split in range(spec.num_splits):
         test = [v for i, (v, _) in enumerate(spec.videos) if spec.fold_of(i) == split]
         train = [v for i, (v, _) in enumerate(spec.videos) if spec.fold_of(i) != split]

@@ -38,6 +38,12 @@ CLASSES = tuple(str(digit) for digit in range(10))
 #: real VIS models start from: scenes for the backbone's instance-classification pretraining
 #: (``BackboneInstancePretrainHook``), never read by the VIS model's own training or test.
 SPLITS = {'train': (200, 0), 'valid': (24, 1), 'pretrain': (1600, 2)}
+#: The benchmark preset: ``{split: (videos, held out)}``. The same training and pretraining
+#: videos, a test split (``valid``, as in YouTube-VIS) of 360 whose first 24 are the
+#: default's, and 48 videos that continue the training stream, held out as the validation
+#: split (``train_heldout.json``, frames under ``train/JPEGImages``).
+BENCH_SPLITS = {'train': (200, 48), 'valid': (360, 0), 'pretrain': (1600, 0)}
+PRESETS = ('default', 'bench')
 #: Written into the set's completion marker: a set of an older layout is written again.
 DEMO_VERSION = 2
 HEIGHT, WIDTH = 96, 96
@@ -135,15 +141,23 @@ def _video(rng: np.random.Generator, index: int) -> tuple[dict, np.ndarray, list
     return video, clip.frames, annotations
 
 
-def write_split(root: str, split: str, seed: int, num_videos: int | None = None) -> str:
-    """Write ``<root>/<split>.json`` and its frames; returns the json path."""
+def write_split(
+    root: str, split: str, seed: int, num_videos: int | None = None, held_out: int = 0
+) -> str:
+    """Write ``<root>/<split>.json`` and its frames; returns the json path. ``held_out``
+    more videos of the same stream go to ``<split>_heldout.json`` (frames beside the
+    split's own)."""
     default_videos, offset = SPLITS[split]
     num_videos = default_videos if num_videos is None else int(num_videos)
     rng = np.random.default_rng([seed, offset])
     shutil.rmtree(osp.join(root, split), ignore_errors=True)  # no stale frames of other seeds
     videos, annotations = [], []
-    for index in range(num_videos):
-        video, frames, anns = _video(rng, index)
+    split_json = None
+    for index in range(num_videos + held_out):
+        if index == num_videos:  # the held-out videos: a json of their own, ids from 1
+            split_json = _write_json(root, split, split, seed, videos, annotations)
+            videos, annotations = [], []
+        video, frames, anns = _video(rng, len(videos))
         folder = osp.join(root, split, 'JPEGImages')
         for file_name, frame in zip(video['file_names'], frames):
             path = osp.join(folder, file_name)
@@ -158,6 +172,13 @@ def write_split(root: str, split: str, seed: int, num_videos: int | None = None)
         videos.append(video)
         for ann in anns:
             annotations.append(dict(ann, id=len(annotations) + 1))
+    if split_json is None:
+        return _write_json(root, split, split, seed, videos, annotations)
+    _write_json(root, f'{split}_heldout', split, seed, videos, annotations)
+    return split_json
+
+
+def _write_json(root: str, stem: str, split: str, seed: int, videos, annotations) -> str:
     categories = [
         dict(supercategory='digit', id=i + 1, name=name) for i, name in enumerate(CLASSES)
     ]
@@ -168,21 +189,38 @@ def write_split(root: str, split: str, seed: int, num_videos: int | None = None)
         annotations=annotations,
         categories=categories,
     )
-    path = osp.join(root, f'{split}.json')
+    path = osp.join(root, f'{stem}.json')
     with open(path, 'w') as file:
         json.dump(data, file, separators=(',', ':'))
     return path
 
 
-def write_demo(name: str, root: str, seed: int = 0, num_videos: dict | None = None) -> str:
+def write_demo(
+    name: str,
+    root: str,
+    seed: int = 0,
+    num_videos: dict | None = None,
+    preset: str = 'default',
+    limit: int | None = None,
+) -> str:
     """Write demo set ``name`` into the folder ``root`` (``data/demo/youtube_vis``); returns
     ``root``. The same ``seed`` gives byte-identical files; ``num_videos``
     (``{split: count}``) makes a smaller set, for tests: the splits it leaves out are
-    written without videos."""
+    written without videos. ``preset='bench'`` writes ``BENCH_SPLITS``, each count capped
+    at ``limit`` (for tests)."""
     if name != NAME:
         raise ValueError(
             f'tasks_segmentation.demo.youtube_vis writes the demo set {NAME!r}, not {name!r}'
         )
+    if preset not in PRESETS:
+        raise ValueError(f'preset must be one of {PRESETS}, got {preset!r}')
+    if preset == 'bench':
+        os.makedirs(root, exist_ok=True)
+        for split, (count, held_out) in BENCH_SPLITS.items():
+            if limit is not None:
+                count, held_out = min(count, limit), min(held_out, limit)
+            write_split(root, split, seed, count, held_out)
+        return root
     unknown = set(num_videos or {}) - set(SPLITS)
     if unknown:
         raise ValueError(
