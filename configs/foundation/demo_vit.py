@@ -1,0 +1,51 @@
+# The demo's foundation stage, the stand-in for the paper's shared VideoMAE V2 ViT-B: the
+# demo ViT of the recognition models (configs/tasks/ssv2_demo.py's backbone, unchanged)
+# pretrained on the foundation pool, a separate set of moving-digit clips that no demo split
+# contains, supervised on the generator's latent labels: the (motion, digit) pair, 11 x 10
+# classes. The ViT task models fine-tune from what it writes (configs/tasks/*_foundation.py):
+#   python -m tasks_recognition.demo.foundation_pool --root data/demo
+#   python tools/train.py configs/foundation/demo_vit.py
+# -> work_dirs/demo_vit/backbone.pth (recognition geometry) and backbone_patch16.pth (AVA's)
+_base_ = ['../tasks/ssv2_demo.py']
+
+custom_imports = dict(
+    imports=['tasks_recognition', 'tasks_recognition.demo.foundation_export'],
+    allow_failed_imports=False,
+)
+
+num_classes = 110  # tasks_recognition.demo.foundation_pool.NUM_CLASSES
+data_root = 'data/demo/foundation'
+
+model = dict(cls_head=dict(num_classes=num_classes))
+dataset_common = dict(data_prefix=dict(video=f'{data_root}/videos'), num_classes=num_classes)
+train_dataloader = dict(
+    dataset=dict(dataset_common, ann_file=f'{data_root}/foundation_train_list_videos.txt')
+)
+val_dataloader = dict(
+    dataset=dict(dataset_common, ann_file=f'{data_root}/foundation_val_list_videos.txt')
+)
+test_dataloader = val_dataloader
+
+max_epochs = 10
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs, val_begin=1, val_interval=1)
+param_scheduler = [
+    dict(
+        type='LinearLR', start_factor=0.1, by_epoch=True, begin=0, end=1, convert_to_iter_based=True
+    ),
+    dict(
+        type='CosineAnnealingLR',
+        T_max=max_epochs - 1,
+        eta_min=1e-5,
+        by_epoch=True,
+        begin=1,
+        end=max_epochs,
+    ),
+]
+
+# the last epoch is the foundation (no choice on any split); the pool's val split only
+# shows the pretraining curve
+custom_hooks = [
+    dict(type='dlm.TorchThreadsHook', num_threads=1),
+    dict(type='ExportFoundationBackboneHook'),
+]
+default_hooks = dict(checkpoint=dict(interval=max_epochs, max_keep_ckpts=1, save_best=None))
