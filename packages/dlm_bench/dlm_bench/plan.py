@@ -34,11 +34,17 @@ CHOSEN = 'chosen.pth'
 PROMPTS = 'prompts_chosen.pth'
 
 
-def random_aux_options(names) -> dict:
+def random_aux_options(names, seed: int = 0) -> dict:
     """The ``--cfg-options`` that give every auxiliary its architecture, view and tap
-    with untrained weights (the knowledge control). The one place to adjust when the
-    plugins' option changes."""
-    return {f'model.auxiliaries.{name}.random_init': True for name in names}
+    with untrained weights (the knowledge control): the plugins' ``random_init=True``
+    with ``random_init_seed`` (``seed`` plus the auxiliary's index, so that two
+    auxiliaries of one architecture get different weights). No checkpoint is loaded for
+    them (a plugin built from its ``task_config`` then gets none by default)."""
+    options = {}
+    for index, name in enumerate(names):
+        options[f'model.auxiliaries.{name}.random_init'] = True
+        options[f'model.auxiliaries.{name}.random_init_seed'] = int(seed) + index
+    return options
 
 
 @dataclass

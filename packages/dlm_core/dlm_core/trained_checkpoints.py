@@ -40,7 +40,7 @@ def frozen_sources(model: nn.Module) -> list[str]:
         except Exception:  # noqa: BLE001 - a log line must not fail the run
             source = str(plugin.checkpoint)
         if getattr(plugin, 'random_init', False):
-            source = 'random init (chosen in the config)'
+            source = f'random init (seed {plugin.random_init_seed})'
         sources.append(f'{role} {type(plugin).__name__} <- {source}')
     return sources
 

@@ -19,19 +19,28 @@ exposes it as a stack of ``num_layers`` encoder layers between a stem and a head
 
 Layer indices are 0-based: ``run_layers(state, 0, m)`` runs the paper's layers
 ``1..m``. The default tap and prompt layer is the middle, ``m = num_layers // 2``.
+
+``random_init=True`` (with ``random_init_seed``) keeps the architecture, view and tap of a
+plugin and gives its task model untrained weights instead of a checkpoint: the control
+that separates knowledge from capacity (an auxiliary with untrained weights adds the same
+mapper and prompts, but no trained skill).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import torch
+from mmengine.logging import print_log
 from mmengine.model import BaseDataPreprocessor, BaseModule
+from mmengine.model.weight_init import PretrainedInit
 from torch import nn
 
 from ..checkpoint_paths import find_checkpoint
 from ..compat.safe_checkpoint import load_checkpoint_file
-from ..errors import CheckpointError, MissingCheckpointError
+from ..errors import CheckpointError, ConfigError, MissingCheckpointError
 
 #: Keys of a shared sample (all optional; a view names the one it needs).
 SAMPLE_KEYS = {
@@ -53,6 +62,11 @@ class TaskPlugin(BaseModule):
         prompt_layer: layer before which prompts join (default ``num_layers // 2``).
         checkpoint_hint: the command that produces the checkpoint, named in the error
             when it is missing.
+        random_init: give the task model untrained weights instead of a checkpoint (the
+            random-auxiliary control): every submodule's ``reset_parameters`` and then
+            the model's own ``init_weights``, drawn from ``random_init_seed``. Chosen
+            explicitly; a configured ``checkpoint`` with it is an error.
+        random_init_seed: the seed of those weights (same seed, same weights).
     """
 
     #: 'prepend' (prompts join the sequence) or 'prefix' (extra keys/values).
@@ -66,9 +80,28 @@ class TaskPlugin(BaseModule):
         tap_layer: int | None = None,
         prompt_layer: int | None = None,
         checkpoint_hint: str | None = None,
+        random_init: bool = False,
+        random_init_seed: int = 0,
         init_cfg=None,
     ):
         super().__init__(init_cfg=init_cfg)
+        if not isinstance(random_init, bool):
+            raise ConfigError(
+                f'{type(self).__name__}: random_init must be True or False, got {random_init!r}'
+            )
+        if isinstance(random_init_seed, bool) or not isinstance(random_init_seed, int):
+            raise ConfigError(
+                f'{type(self).__name__}: random_init_seed must be an integer, got '
+                f'{random_init_seed!r}'
+            )
+        if random_init and checkpoint is not None:
+            raise ConfigError(
+                f'{type(self).__name__}: random_init=True gives the task model untrained '
+                f'weights, and checkpoint={checkpoint!r} gives it trained ones: choose one '
+                '(checkpoint=None for the random control, or random_init=False)'
+            )
+        self.random_init = random_init
+        self.random_init_seed = random_init_seed
         self.checkpoint = checkpoint
         self.checkpoint_hint = checkpoint_hint
         self._tap_layer = tap_layer
@@ -158,7 +191,11 @@ class TaskPlugin(BaseModule):
         return path
 
     def load_checkpoint(self) -> None:
-        """Load :attr:`checkpoint` into :attr:`task_model`, strictly."""
+        """Load :attr:`checkpoint` into :attr:`task_model`, strictly; with
+        :attr:`random_init`, give it seeded untrained weights instead."""
+        if self.random_init:
+            self.initialise_randomly()
+            return
         if self.checkpoint is None:
             return
         path = self.resolve_checkpoint()
@@ -175,6 +212,39 @@ class TaskPlugin(BaseModule):
                 f"checkpoint {path} does not match {type(self).__name__}'s model "
                 f'({type(self.task_model).__name__}): ' + '; '.join(problems)
             )
+
+    def initialise_randomly(self) -> None:
+        """Untrained weights for :attr:`task_model`, deterministic from
+        :attr:`random_init_seed`, drawn as the architecture draws them: every submodule's
+        own ``reset_parameters`` (torch's defaults), then the model's ``init_weights``
+        (its OpenMMLab init, e.g. truncated normals, zero-init heads), on a forked global
+        generator seeded with the seed, so the caller's random stream is left as it was.
+        ``Pretrained`` init configs are skipped: they would load trained weights.
+        Tensors that neither sets keep their constructor values (fixed position tables,
+        sampling grids, layer-scale constants)."""
+        model = self.task_model
+        devices = sorted({t.device.index or 0 for t in model.parameters() if t.is_cuda})
+        skipped: list[str] = []
+        with torch.random.fork_rng(devices=devices):
+            torch.manual_seed(self.random_init_seed)
+            for module in model.modules():
+                reset = getattr(module, 'reset_parameters', None)
+                reset = reset if callable(reset) else getattr(module, '_reset_parameters', None)
+                if callable(reset):
+                    reset()
+            if callable(getattr(model, 'init_weights', None)):
+                with _without_pretrained_init(model) as names:
+                    skipped = names
+                    for module in model.modules():
+                        if isinstance(module, BaseModule):
+                            module._is_init = False
+                    model.init_weights()
+        skipped_text = f'; skipped Pretrained init of {skipped}' if skipped else ''
+        print_log(
+            f'{type(self).__name__}: untrained weights, random init (seed '
+            f'{self.random_init_seed}){skipped_text}',
+            logger='current',
+        )
 
     # -- the four operations ----------------------------------------------------------
     def embed(self, inputs: Any) -> Any:
@@ -225,6 +295,27 @@ class TaskPlugin(BaseModule):
                 f'{sorted(sample)}'
             )
         return sample[key]
+
+
+@contextmanager
+def _without_pretrained_init(model: nn.Module) -> Iterator[list[str]]:
+    """``model``'s ``Pretrained`` init configs set aside (names of the modules that had one)."""
+    saved, names = [], []
+    for name, module in model.named_modules():
+        cfg = getattr(module, 'init_cfg', None) if isinstance(module, BaseModule) else None
+        if not cfg:
+            continue
+        cfgs = [cfg] if isinstance(cfg, dict) else list(cfg)
+        kept = [c for c in cfgs if c.get('type') not in ('Pretrained', PretrainedInit)]
+        if len(kept) != len(cfgs):
+            saved.append((module, cfg))
+            names.append(name or type(module).__name__)
+            module.init_cfg = kept or None
+    try:
+        yield names
+    finally:
+        for module, cfg in saved:
+            module.init_cfg = cfg
 
 
 def _shorten(keys: list[str], limit: int = 6) -> str:

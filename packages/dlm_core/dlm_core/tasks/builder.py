@@ -16,8 +16,8 @@ def resolve_task_config(cfg: dict) -> dict:
     ``dict(type='tasks_recognition.ActionRecognitionTask',
     task_config='configs/tasks/ssv2_demo.py')`` takes that config's ``model``, uses the
     work dir of its training run as the checkpoint (the file its ``last_checkpoint``
-    names) and the command that trains it as the hint shown when it is missing. Keys
-    given explicitly win.
+    names) and the command that trains it as the hint shown when it is missing (no
+    checkpoint with ``random_init=True``). Keys given explicitly win.
     """
     cfg = dict(cfg)
     path = cfg.pop('task_config', None)
@@ -30,7 +30,8 @@ def resolve_task_config(cfg: dict) -> dict:
         raise ConfigError(f'task_config {path} defines no "model"')
     name = osp.splitext(osp.basename(path))[0]
     cfg.setdefault('model', task.model)
-    cfg.setdefault('checkpoint', task.get('work_dir') or osp.join('work_dirs', name))
+    if not cfg.get('random_init'):  # the random control loads no checkpoint
+        cfg.setdefault('checkpoint', task.get('work_dir') or osp.join('work_dirs', name))
     cfg.setdefault('checkpoint_hint', f'python tools/train.py {path}')
     return cfg
 
