@@ -7,7 +7,8 @@ import dataclasses
 import os.path as osp
 
 from dlm_bench import plan as bench_plan
-from dlm_bench.catalog import REPO, auxiliaries
+from dlm_bench import splits
+from dlm_bench.catalog import METRICS, PRIMARIES, REPO, auxiliaries
 from dlm_bench.protocol import FULL, LR_GRID, QUICK, lr_tag
 from mmengine.config import Config
 
@@ -46,20 +47,41 @@ def test_quick_preset_plans_full_fine_tuning_against_dlm_on_two_seeds(tmp_path):
     options = dlm.train_options
     assert options['train_cfg.val_interval'] == max(1, epochs // 10)
     assert options['default_hooks.checkpoint.save_best'] == 'f1@50'
-    assert options['train_dataloader.dataset.ann_file'] == osp.join(
-        root, 'splits', '50salads', 'train.bundle'
-    )
-    assert options['val_dataloader.dataset.ann_file'].endswith('splits/50salads/val.bundle')
-    assert options['test_dataloader.dataset.ann_file'] == 'splits/test.split1.bundle'
+    # the bench set (train and test alike), validated on its held-out split
+    assert dlm.model_options['data_root'] == 'data/bench/50salads'
+    assert options['val_dataloader.dataset.ann_file'] == 'splits/val.split1.bundle'
+    assert not any(k.startswith(('train_dataloader', 'test_dataloader')) for k in options)
 
 
-def test_a_primary_without_validation_split_never_validates_on_its_test_split(tmp_path):
-    _, plan = build(tmp_path, dataclasses.replace(QUICK, primaries=('thumos14',)))
-    full = plan.runs['full/thumos14/seed0']
-    max_epochs = Config.fromfile(f'{REPO}/configs/tasks/thumos14_demo.py').train_cfg.max_epochs
+def test_every_primary_gets_a_validation_split_the_lr_grid_and_curves(tmp_path):
+    preset = dataclasses.replace(FULL, methods=('full', 'vpt_middle', 'dlm'), controls=False,
+                                 low_data=False, zero_shot=False)  # fmt: skip
+    _, plan = build(tmp_path, preset)
+    assert not plan.notes
+    for task in PRIMARIES:
+        held_out = splits.validation_options(task)
+        for run in plan.runs.values():
+            if run.task != task:
+                continue
+            assert run.validation == 'carved' and run.model_options['data_root'] == (
+                f'data/bench/{task}'
+            )
+            assert held_out.items() <= run.train_options.items(), run.name
+            assert run.train_options['default_hooks.checkpoint.save_best'] == METRICS[task].key
+        grid = {
+            (r.method, r.lr) for r in plan.runs.values() if r.stage == 'grid' and r.task == task
+        }
+        assert grid == {(m, lr) for m in ('vpt_middle', 'dlm') for lr in LR_GRID}, task
+
+
+def test_a_task_without_validation_split_never_validates_on_its_test_split(tmp_path):
+    preset = dataclasses.replace(QUICK, primaries=('ssv2',), zero_shot=True)
+    _, plan = build(tmp_path, preset)
+    full = plan.runs['full/ucf101/seed0']  # the held-out set's model of Table 2
+    max_epochs = Config.fromfile(f'{REPO}/configs/tasks/ucf101_demo.py').train_cfg.max_epochs
     assert full.train_options['train_cfg.val_begin'] == max_epochs + 1
     assert full.train_options['default_hooks.checkpoint.save_best'] is None
-    assert full.validation == 'none'
+    assert full.validation == 'none' and full.model_options['data_root'] == 'data/bench/ucf101'
 
 
 def test_learning_rates_come_from_the_grid_on_the_validation_split(tmp_path):

@@ -74,7 +74,8 @@ def test_a_small_plan_runs_and_writes_records_and_page(tmp_path, capsys):
     # the training tool saw the carved split, never the test file as validation
     train = next(c for c in recorder.calls if c[0] == 'tools/train.py')
     val = next(o for o in train if o.startswith('val_dataloader.dataset.ann_file='))
-    assert val.endswith('splits/ssv2/val.txt')
+    assert val == 'val_dataloader.dataset.ann_file=data/bench/ssv2/sthv2_heldout_list_videos.txt'
+    assert 'data_root=data/bench/ssv2' in train
     with open(osp.join(repo, 'docs', 'results.md')) as handle:
         page = handle.read()
     assert '## Table 1: primary tasks' in page and '| VPT-middle | 50.00 [' in page

@@ -7,6 +7,9 @@ that validated best), and prompts come from ``prompts_chosen.pth`` (exported fro
 checkpoint). Choices that depend on validation results (the learning rate of each prompt
 method and primary) are read from the finished grid runs; until they exist, the runs that
 need them are listed in ``Plan.pending`` and the planner is asked again after the grid ran.
+
+Every run reads the bench preset of the demo sets (``splits.data_options``); every primary
+validates on its held-out split (``splits.validation_options``), never on its test split.
 """
 
 from __future__ import annotations
@@ -136,8 +139,15 @@ def _name(method, task, seed, lr=None, regime='full') -> str:
 class Planner:
     """Builds the plan of a preset; ``build()`` may be called again once runs finished."""
 
-    def __init__(self, root: str = 'work_dirs/reproduce', preset: Preset = FULL, repo=REPO):
+    def __init__(
+        self,
+        root: str = 'work_dirs/reproduce',
+        preset: Preset = FULL,
+        repo=REPO,
+        data_root: str = splits.BENCH_ROOT,
+    ):
         self.root, self.preset, self.repo = root, preset, repo
+        self.data_root = data_root  # the bench sets, relative to the repository or absolute
         self.plan = Plan()
 
     # -- helpers --------------------------------------------------------------------------
@@ -150,9 +160,11 @@ class Planner:
         return run
 
     def validation(self, task: str) -> str:
-        if splits.has_carver(task):
-            return 'carved'
-        return 'none'
+        return splits.validation_source(task)
+
+    def data(self, task: str) -> dict:
+        """The options that make a run of ``task`` read its bench set (train and test)."""
+        return splits.data_options(task, self.data_root)
 
     def chosen(self, run: Run, what: str = CHOSEN) -> str:
         return osp.join(run.work_dir, what)
@@ -163,7 +175,9 @@ class Planner:
         options = {'randomness.seed': seed}
         if validation == 'carved':
             options.update(
-                splits.split_options(self.root_abs, task, regime == 'low_data', self.repo)
+                splits.split_options(
+                    self.root_abs, task, regime == 'low_data', self.repo, self.data_root
+                )
             )
         options.update(validation_options(cfg, key, validation != 'none'))
         if lr is not None:
@@ -192,7 +206,8 @@ class Planner:
             seed,
             config,
             osp.join(self.root, name),
-            train_options=self._train_options(cfg, task, seed, regime, None),
+            self.data(task),
+            self._train_options(cfg, task, seed, regime, None),
             test=test,
             regime=regime,
             train_head=True,
@@ -258,6 +273,7 @@ class Planner:
             derived = derived_config(osp.join(self.repo, config), cfg, kept)
         skip = ('model.auxiliaries',) if method == 'dlm_random_aux' else ()
         model_options, deps = self.backbones(config, task, seed, regime, skip)
+        model_options.update(self.data(task))
         if method == 'dlm_random_aux':
             model_options.update(random_aux_options(auxiliaries(task, self.repo)))
         if method in ('dlm_only', 'dlm_without'):
@@ -306,6 +322,7 @@ class Planner:
         config_name, primary = ZERO_SHOT[held_out]
         config = f'configs/zero_shot/{config_name}.py'
         model_options, deps = self.backbones(config, held_out, 0, 'full')
+        model_options.update(self.data(held_out))
         method = 'zero_shot_original' if seed is None else 'zero_shot_dlm'
         if seed is None:
             model_options['model.prompt_file'] = None
@@ -398,8 +415,13 @@ class Planner:
             self.plan.note(f'hps on {task}: no config {config}')
             return
         cfg = load_config(config, self.repo)
+        self.plan.note(
+            f'hps on {task}: its partner task trains on the default demo set '
+            "(data/demo), whose training split is the bench preset's"
+        )
         for seed in self.preset.seeds_of('hps'):
             options, deps = self.backbones(config, task, seed, 'full')
+            options.update(self.data(task))
             name = _name('hps', task, seed)
             self.add(
                 Run(
