@@ -53,7 +53,8 @@ def test_foundation_is_the_recognition_vit_with_a_110_class_head():
     cfg = Config.fromfile('configs/foundation/demo_vit.py')
     ssv2 = Config.fromfile('configs/tasks/ssv2_demo.py')
     assert cfg.model.backbone == ssv2.model.backbone
-    assert cfg.model.cls_head.num_classes == 110
+    assert cfg.model.cls_head.type == 'LatentFactorHead'
+    assert cfg.model.cls_head.num_motions * cfg.model.cls_head.num_digits == 110
     assert cfg.train_dataloader.dataset.ann_file.startswith('data/demo/foundation/')
     assert [h.type for h in cfg.custom_hooks][-1] == 'ExportFoundationBackboneHook'
 

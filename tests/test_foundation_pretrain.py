@@ -3,6 +3,7 @@
 import logging
 from types import SimpleNamespace
 
+import pytest
 import torch
 from config_helpers import demo_config
 from mmengine.dataset import pseudo_collate
@@ -40,7 +41,8 @@ def test_pretraining_lowers_the_loss_on_a_tiny_pool(tmp_path):
     losses = []
     for _ in range(25):
         data = model.data_preprocessor(batch, training=True)
-        loss = model(**data, mode='loss')['loss_cls']
+        parts = model(**data, mode='loss')
+        loss = parts['loss_motion'] + parts['loss_digit']
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
@@ -61,3 +63,32 @@ def test_export_hook_writes_both_geometries(tmp_path):
     assert set(plain) == set(own) and all(torch.equal(plain[k], own[k]) for k in own)
     assert spread['patch_embed.projection.weight'].shape[-2:] == (16, 16)
     assert 'norm.weight' in spread and 'fc_norm.weight' not in spread
+
+
+def test_factor_head_scores_pairs_as_the_product_of_its_factors():
+    from mmaction.structures import ActionDataSample
+
+    from tasks_recognition.demo.foundation_head import LatentFactorHead
+
+    head = LatentFactorHead(num_motions=3, num_digits=2, in_channels=4, average_clips='prob')
+    scores = torch.randn(5, 5)
+    joint = head.joint_log_probs(scores).exp()
+    assert joint.shape == (5, 6)
+    torch.testing.assert_close(joint.sum(1), torch.ones(5))
+    motion, digit = scores[:, :3].softmax(1), scores[:, 3:].softmax(1)
+    torch.testing.assert_close(joint[:, 2 * 2 + 1], motion[:, 2] * digit[:, 1])
+    samples = [ActionDataSample().set_gt_label(label) for label in (0, 5, 3, 1, 2)]
+    losses = head.loss_by_feat(scores, samples)
+    torch.testing.assert_close(
+        losses['loss_motion'],
+        torch.nn.functional.cross_entropy(scores[:, :3], torch.tensor([0, 2, 1, 0, 1])),
+    )
+    torch.testing.assert_close(
+        losses['loss_digit'],
+        torch.nn.functional.cross_entropy(scores[:, 3:], torch.tensor([0, 1, 1, 1, 0])),
+    )
+    predicted = head.predict_by_feat(scores, samples)
+    torch.testing.assert_close(predicted[1].pred_score.flatten(), joint[1])
+    samples = [ActionDataSample().set_gt_label(6)]
+    with pytest.raises(ValueError, match='pool labels'):
+        head.loss_by_feat(scores[:1], samples)
