@@ -292,3 +292,28 @@ def test_the_command_finds_the_informative_auxiliary_and_not_the_constant_one(
     assert attention['available'], attention['reason']
     assert 0 < constant['attention_share'] < 1 and 0 < informative['attention_share'] < 1
     assert len(informative['attention_per_layer']) == 2  # layers 2 and 3 of 4
+
+
+@pytest.mark.parametrize('exact_start', [False, True], ids=['ungated', 'exact-start'])
+def test_a_prefix_plugin_is_measured_gated_and_said_unmeasurable_ungated(exact_start):
+    from dlm_core.analysis import attention_and_prompt_means
+
+    torch.manual_seed(0)
+    cfg = copy.deepcopy(TOY_DLM)
+    cfg['primary']['type'] = 'toy_tasks.ToyPrefixTask'
+    model = MODELS.build(dict(cfg, exact_start=exact_start))
+    if exact_start:
+        with torch.no_grad():
+            model.prompt_gate.logits.fill_(0.5)
+    batches = [dict(inputs=torch.randn(4, 6, 16), data_samples=None) for _ in range(2)]
+    result = attention_and_prompt_means(model, batches)
+    assert result['samples'] == 8 and result['means'].shape == (6, 32)
+    assert result['available'] is exact_start
+    if exact_start:
+        share = float(torch.tanh(torch.tensor(0.5))) / (
+            1 + 2 * float(torch.tanh(torch.tensor(0.5)))
+        )
+        assert result['shares'] == pytest.approx([share, share])
+    else:
+        assert 'ToyPrefixTask' in result['reason'] and 'prompt_term' in result['reason']
+        assert result['shares'] is None

@@ -103,3 +103,41 @@ class HiddenLabelTokens(BaseDataset):
     def prepare_data(self, idx):
         info = self.get_data_info(idx)
         return dict(inputs=info['inputs'], data_samples=info['data_samples'])
+
+
+@TOY_TASKS.register_module()
+class ToyPrefixTask(ToyGatedTask):
+    """The toy primary in prefix mode: prompts are extra keys/values, never queries; with a
+    gate the task keys' attention is computed here and the gate adds the prompts' term."""
+
+    injection = 'prefix'
+
+    def run_layers(self, state, start, stop, prompts=None, gate=None):
+        gate = gate if gate is not None else state.extras.get('prompt_gate')
+        prefix = prompts if prompts is not None else state.extras.get('prefix')
+        tokens = state.tokens
+        for index in range(start, stop):
+            layer = self.model.layers[index]
+            layer_gate = gate.layer(index) if gate is not None and prefix is not None else None
+            tokens = _prefix_layer(layer, tokens, prefix, layer_gate)
+        extras = dict(state.extras, prefix=prefix, prompt_gate=gate)
+        return TokenState(tokens, 0, extras)
+
+
+def _prefix_layer(layer: ToyAttentionLayer, x, prefix, gate):
+    batch, length, dim = x.shape
+
+    def heads(t):
+        return t.view(t.shape[0], t.shape[1], layer.heads, -1).transpose(1, 2)
+
+    q, k, v = (heads(t) for t in layer.qkv(layer.norm1(x)).chunk(3, dim=-1))
+    if prefix is not None:
+        _, pk, pv = (heads(t) for t in layer.qkv(layer.norm1(prefix)).chunk(3, dim=-1))
+        if gate is None:
+            out = F.scaled_dot_product_attention(q, torch.cat([pk, k], 2), torch.cat([pv, v], 2))
+        else:
+            out = F.scaled_dot_product_attention(q, k, v) + gate.prompt_term(q, pk, pv)
+    else:
+        out = F.scaled_dot_product_attention(q, k, v)
+    x = x + layer.proj(out.transpose(1, 2).reshape(batch, length, dim))
+    return x + layer.mlp(layer.norm2(x))
