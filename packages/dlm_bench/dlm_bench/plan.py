@@ -360,8 +360,8 @@ class Planner:
         preset, plan = self.preset, self.plan
         if self.validation(task) == 'none' and (preset.lr_grid or preset.low_data):
             plan.note(
-                f'{task}: no validation split apart from the test split (no carver for its '
-                'annotation format): no learning-rate grid, no validation during training, '
+                f'{task}: no validation split apart from the test split (none in the bench '
+                'preset): no learning-rate grid, no validation during training, '
                 'the last checkpoint is tested'
             )
         for method in preset.methods:

@@ -4,8 +4,10 @@ seeds, and the presets (``quick``, ``full``).
 One rule for every method: each run trains on its config's own schedule (no budget cut),
 validates about ``VAL_POINTS`` times on the validation split, and the checkpoint tested is
 the one with the best validation metric (MMEngine's ``CheckpointHook(save_best=...)``).
-Where a primary has no validation split apart from its test split, the run does not
-validate at all (the test split is read once per run) and its last checkpoint is tested.
+Every primary validates on the held-out split of its bench set (``dlm_bench.splits``);
+where a task has no validation split apart from its test split (the models of the
+held-out zero-shot sets), the run does not validate at all (the test split is read once
+per run) and its last checkpoint is tested.
 """
 
 from __future__ import annotations
