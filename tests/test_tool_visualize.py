@@ -303,3 +303,34 @@ def test_ava_actions_are_drawn_on_the_boxes_of_the_ground_truth(small_mp4, tmp_p
     # nothing elsewhere, but for the caption that starts at the box's top-left corner
     assert changed[:, :44].mean() < 0.02 and changed[40:, 148:].mean() < 0.02
     assert changed[:18].mean() < 0.02 and changed[100:].mean() < 0.02
+
+
+def test_the_timeline_shows_the_true_segments_of_gt(tmp_path):
+    """A demo THUMOS14 video with its json: the second row holds the true segments."""
+    import json
+
+    from tasks_detection.demo import thumos14
+
+    root = tmp_path / 'thumos14'
+    thumos14.write_demo('thumos14', str(root), seed=0, limit=1)
+    video = root / 'videos' / 'video_test_0000001.mp4'
+    ann = root / 'annotations' / 'thumos14.json'
+    config = 'configs/tasks/thumos14_demo.py'
+    ckpt = checkpoint_of(config, tmp_path)
+    result = visualize.main(
+        [config, ckpt, str(video), '--gt', str(ann), '--out', str(tmp_path / 't.png')]
+    )
+    truth = json.loads(ann.read_text())['database']['video_test_0000001']
+    classes = list(Config.fromfile(config).classes)
+    strip, duration = result.strip, probe_video(str(video)).num_frames / probe_video(str(video)).fps
+    label_w, gap, row_h = 70, 4, 18
+    span = strip.shape[1] - label_w - gap
+    y = gap + (row_h + gap) + row_h // 2  # the second row
+    assert truth['annotations']
+    for segment in truth['annotations']:
+        start, end = segment['segment']
+        x = label_w + int((start + end) / 2 / duration * span)
+        colour = palette(classes.index(segment['label']))
+        assert np.abs(strip[y, x].astype(int) - colour).sum() < 30
+    gaps = [label_w + int(t / duration * span) for t in (0.2,)]  # background before the first
+    assert all(strip[y, x].tolist() == [235, 235, 235] for x in gaps)

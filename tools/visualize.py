@@ -18,11 +18,13 @@ another model prints one ``error: ...`` line and exits with status 2.
 from __future__ import annotations
 
 import argparse
+import json
 import os.path as osp
 import sys
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 
+import cv2  # noqa: E402
 import torch  # noqa: E402
 from _feature_stream import stream_features  # noqa: E402
 from _video_io import (  # noqa: E402
@@ -56,6 +58,7 @@ MODEL_PLUGINS = {
     'ActionSegmentor': 'tasks_segmentation.ActionSegmentationTask',
     'Mask2FormerVideo': 'tasks_segmentation.VideoInstanceSegmentationTask',
 }
+SSV2_LABELS = 'annotations/something-something-v2-labels.json'
 VIEWER_MODULES = (
     'tasks_recognition.visualization',
     'tasks_detection.visualization',
@@ -68,12 +71,15 @@ def parse_args(argv=None):
     parser.add_argument('config', help='single-task or DLM config')
     parser.add_argument('checkpoint', help='its trained checkpoint (file or work dir)')
     parser.add_argument('video', help='the video file')
-    parser.add_argument('--out', help='.png contact sheet or .mp4 (default: <video>_pred.png)')
+    parser.add_argument(
+        '--out', help='.png contact sheet or .mp4 (default: ./<video>_<config>.png)'
+    )
     parser.add_argument('--gt', help='ground truth to draw beside the predictions')
     parser.add_argument('--infer-mode', choices=('static', 'dynamic'), help='DLM inference')
     parser.add_argument('--score-thr', type=float, default=0.3, help='smallest score drawn')
     parser.add_argument('--panels', type=int, default=4, help='frames in the picture')
     parser.add_argument('--columns', type=int, default=4, help='panels per row of the sheet')
+    parser.add_argument('--width', type=int, help='scale the written picture to this width')
     parser.add_argument(
         '--input-size',
         type=int,
@@ -158,6 +164,11 @@ def classes_of(cfg: Config) -> list[str]:
     label_file = dataset.get('label_file')
     if label_file and osp.isfile(label_file):
         return _pbtxt_classes(label_file, int(dataset.get('num_classes') or 0))
+    ssv2 = osp.join(root or cfg.get('data_root') or '', SSV2_LABELS)
+    if osp.isfile(ssv2):  # Something-Something V2's {"template": "index"}
+        with open(ssv2) as handle:
+            index = {int(i): name for name, i in json.load(handle).items()}
+        return [index.get(i, f'class {i}') for i in range(max(index) + 1)]
     return []
 
 
@@ -196,6 +207,14 @@ def raw_video(path: str, cfg: Config | None = None, config_path: str = '') -> Ra
     )
 
 
+def scaled(image, width: int | None):
+    """``image`` resized to ``width`` pixels across (aspect kept); as is without one."""
+    if not width or image.shape[1] == width:
+        return image
+    height = max(1, round(image.shape[0] * width / image.shape[1]))
+    return cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA)
+
+
 def main(argv=None):
     args = parse_args(argv)
     for module in VIEWER_MODULES:
@@ -212,17 +231,18 @@ def main(argv=None):
             viewer.input_side = args.input_size
         with torch.no_grad():
             result = viewer.run(video, args.gt)
-    out = args.out or osp.splitext(args.video)[0] + '_pred.png'
+    config_name = osp.splitext(osp.basename(args.config))[0]
+    out = args.out or f'{video.name}_{config_name}.png'
     if out.lower().endswith('.mp4'):
         frames = result.panels or [result.strip]
         if result.strip is not None and result.panels:
             frames = [stack_vertically([p, result.strip]) for p in result.panels]
-        write_mp4(out, frames, fps=2)
+        write_mp4(out, [scaled(f, args.width) for f in frames], fps=2)
     else:
         parts = [contact_sheet(result.panels, args.columns)] if result.panels else []
         if result.strip is not None:
             parts.append(result.strip)
-        write_png(out, stack_vertically(parts))
+        write_png(out, scaled(stack_vertically(parts), args.width))
     print(f'{result.summary}\nwrote {out}', flush=True)
     return result
 

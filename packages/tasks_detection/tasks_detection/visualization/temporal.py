@@ -69,7 +69,6 @@ class TemporalDetectionViewer(TaskViewer):
         rows = [('predicted', [s[:3] for s in reversed(segments)])]
         if truth is not None:
             rows.append(('truth', truth))
-        strip = timeline_strip(rows, duration, self.classes)
         times = [i / video.fps for i in self.panel_frames(video)]
         frames = video.read(self.panel_frames(video), max_side=240)
         panels = []
@@ -77,6 +76,9 @@ class TemporalDetectionViewer(TaskViewer):
             active = [s for s in segments if s[0] <= time <= s[1]]
             text = f'{self.class_name(active[0][2])} {active[0][3]:.2f}' if active else 'no action'
             panels.append(draw_text_box(frame, [f'{time:.1f}s', text]))
+        # as wide as the panels in one row (4 px gaps), at least 640 px
+        width = max(640, sum(p.shape[1] + 4 for p in panels) + 4)
+        strip = timeline_strip(rows, duration, self.classes, width=width)
         best = ', '.join(
             f'{self.class_name(c)} {a:.1f}-{b:.1f}s ({s:.2f})' for a, b, c, s in segments[:3]
         )

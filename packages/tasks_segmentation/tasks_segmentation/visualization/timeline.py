@@ -75,13 +75,15 @@ class ActionSegmentationViewer(TaskViewer):
         rows = [('predicted', segments_from_labels(labels, video.fps))]
         if truth is not None:
             rows.append(('truth', segments_from_labels(truth, video.fps)))
-        strip = timeline_strip(rows, length / video.fps, self.classes)
         indices = self.panel_frames(video)
         frames = video.read(indices, max_side=240)
         panels = []
         for index, frame in zip(indices, frames):
             name = self.class_name(labels[min(index, length - 1)])
             panels.append(draw_text_box(frame, [f'{index / video.fps:.1f}s', name]))
+        # as wide as the panels in one row (4 px gaps), at least 640 px
+        width = max(640, sum(p.shape[1] + 4 for p in panels) + 4)
+        strip = timeline_strip(rows, length / video.fps, self.classes, width=width)
         segments = rows[0][1]
         summary = f'action segmentation: {len(segments)} segment(s) over {length} frames'
         return ViewResult(
