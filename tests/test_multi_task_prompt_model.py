@@ -131,7 +131,8 @@ def test_taps_run_only_up_to_the_tap_layer():
         for index, layer in enumerate(aux.model.layers):
             layer.register_forward_hook(lambda m, i, o, name=index: calls.append(name))
     model.auxiliary_taps(batch()[0], None)
-    assert calls == [0, 1, 2, 0]  # 6 layers tapped after 3, 2 layers tapped after 1
+    # in name order: narrow (2 layers, tapped after 1), then wide (6 layers, tapped after 3)
+    assert calls == [0, 0, 1, 2]
 
 
 def test_static_prediction_equals_prediction_with_the_ema_prompts():
@@ -235,8 +236,9 @@ def test_unknown_plugin_lists_the_registered_ones():
 
 
 def test_mapper_built_for_other_widths_is_an_error():
-    with pytest.raises(ValueError, match=r'aux_dims\[1\]=32 but auxiliary 1 \(narrow'):
-        build_model(mapper=dict(type='DoubleLayerMapper', aux_dims=[48, 32]))
+    # auxiliaries in name order: narrow (24) first, then wide (48)
+    with pytest.raises(ValueError, match=r'aux_dims\[1\]=32 but auxiliary 1 \(wide'):
+        build_model(mapper=dict(type='DoubleLayerMapper', aux_dims=[24, 32]))
 
 
 def test_view_needing_a_missing_key_names_it():

@@ -172,12 +172,13 @@ def test_removed_and_averaged_groups_are_what_they_say_and_the_model_is_restored
             assert torch.equal(edited[:, 3:], rows.expand(4, -1, -1))
         assert torch.equal(prompts_seen(), full) and model.prompt_gate.groups == [3, 3]
         assert torch.equal(model.prompt_gate.logits, logits_before)
-        # removing group 0 is the model built with the other auxiliary alone
+        # removing group 0 (auxiliaries in name order: 'constant') is the model built with
+        # the other auxiliary alone
         alone = MODELS.build(
             dict(copy.deepcopy(TOY_DLM), exact_start=True,
-                 auxiliaries=dict(constant=TOY_DLM['auxiliaries']['constant']))
+                 auxiliaries=dict(informative=TOY_DLM['auxiliaries']['informative']))
         ).eval()  # fmt: skip
-        result = alone.load_state_dict(_without_group(model.state_dict(), 0, 'informative'), False)
+        result = alone.load_state_dict(_without_group(model.state_dict(), 0, 'constant'), False)
         assert not result.unexpected_keys and set(result.missing_keys) <= {
             'ema_prompts',
             'ema_steps',

@@ -32,10 +32,18 @@ INFER_MODES = ('static', 'dynamic')
 
 
 def _named_configs(auxiliaries) -> dict:
+    """``{name: plugin config}`` in a fixed order: sorted by name for a dict.
+
+    The order decides which mapper extractor reads which auxiliary's tap. MMEngine's
+    ``Config.dump`` (the ``config.py`` every work dir holds) sorts dict keys, so an order
+    taken from the dict as written would differ between a config and its dump: a model
+    tested from the dumped config would feed each auxiliary's tap to another auxiliary's
+    trained extractor, silently wherever the widths agree.
+    """
     if auxiliaries is None:
         return {}
     if isinstance(auxiliaries, Mapping):
-        return dict(auxiliaries)
+        return {name: auxiliaries[name] for name in sorted(auxiliaries)}
     if isinstance(auxiliaries, Sequence):
         return {f'aux{i}': cfg for i, cfg in enumerate(auxiliaries)}
     raise TypeError(
@@ -70,7 +78,8 @@ class MultiTaskPromptModel(TrainableAccountingMixin, BaseModel):
 
     Args:
         primary: config of the primary task plugin (``TASKS``).
-        auxiliaries: ``{name: plugin config}`` (or a list) of auxiliary task plugins.
+        auxiliaries: ``{name: plugin config}`` (or a list) of auxiliary task plugins; a
+            dict is taken in name order (prompt groups, taps and ``aux_dims`` alike).
         mapper: config of the prompt mapper (``PROMPT_MAPPERS``); ``primary_dim`` and
             ``aux_dims`` default to the plugins' widths. ``None``: the plain primary.
         prompt_layer: layer before which prompts join the primary (default: its middle).
