@@ -151,8 +151,12 @@ class _CheckingChildren:
         with self.lock:
             children, self.idle = self.idle, []
         for child in children:
-            child.stdin.close()
-            child.wait(timeout=10)
+            try:
+                child.stdin.close()
+                child.wait(timeout=10)
+            except (OSError, subprocess.TimeoutExpired):  # busy or stuck: exit anyway
+                child.kill()
+                child.wait()
 
 
 _CHILDREN = _CheckingChildren()
