@@ -1,4 +1,4 @@
-"""The baseline and ablation configs (DESIGN.md §2) build from the DLM configs they inherit,
+"""The baseline and ablation configs (docs/method.md §2) build from the DLM configs they inherit,
 change only what their method changes, and train the expected number of parameters:
 VPT = MVLPT (prompts only) < DLM without layer 2 < DLM.
 

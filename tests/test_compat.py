@@ -1,4 +1,4 @@
-"""The fixes of DESIGN.md §5: mmaction2's missing DRN module, dlm_core's isolation."""
+"""The fixes of docs/method.md §5: mmaction2's missing DRN module, dlm_core's isolation."""
 
 import subprocess
 import sys

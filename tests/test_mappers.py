@@ -1,4 +1,4 @@
-"""The mappers of DESIGN.md §1-2: shapes, exactness of the fast path, errors."""
+"""The mappers of docs/method.md §1-2: shapes, exactness of the fast path, errors."""
 
 import pytest
 import torch

@@ -1,4 +1,4 @@
-"""Write the embedded demo benchmark (DESIGN.md §3) under data/demo/.
+"""Write the embedded demo benchmark (docs/method.md §3) under data/demo/.
 
     python tools/data/make_demo_data.py [--root data/demo] [--sets ssv2 ...] [--force]
     python tools/data/make_demo_data.py --preset bench      # under data/bench/

@@ -1,4 +1,4 @@
-# HPS (DESIGN.md §2) evaluated on the demo AVA set: the AVA detector and the SSv2 recognizer
+# HPS (docs/method.md §2) evaluated on the demo AVA set: the AVA detector and the SSv2 recognizer
 # (the two demo tasks whose encoders are the same mmaction2 ViT: width 96, 4 blocks of 4
 # heads, MLP ratio 2) train one set of transformer blocks jointly, one batch of each dataset
 # in turn; each task keeps its own stem and head. The blocks start from the AVA single-task

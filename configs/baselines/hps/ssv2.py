@@ -1,4 +1,4 @@
-# HPS (DESIGN.md §2) evaluated on the demo SSv2 set: the SSv2 recognizer and the AVA detector,
+# HPS (docs/method.md §2) evaluated on the demo SSv2 set: the SSv2 recognizer and the AVA detector,
 # the two demo tasks whose encoders are the same mmaction2 ViT (width 96, 4 blocks of 4 heads,
 # MLP ratio 2), train one set of transformer blocks jointly, one batch of each dataset in
 # turn; each task keeps its own stem (patch size 8 at 32 px vs 16 at 64 px) and head.

@@ -1,4 +1,4 @@
-# MVLPT (DESIGN.md §2) on the demo YouTube-VIS set: VPT-shallow prompts initialised from the
+# MVLPT (docs/method.md §2) on the demo YouTube-VIS set: VPT-shallow prompts initialised from the
 # prompts VPT-shallow learned on the source task, the next task of the paper's Table 1
 # (SSv2); widths are matched by a fixed semi-orthogonal projection.
 #   python tools/train.py configs/baselines/vpt_shallow/ssv2.py

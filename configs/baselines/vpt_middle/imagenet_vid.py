@@ -1,4 +1,4 @@
-# VPT-middle (DESIGN.md §2) on the demo ImageNet VID set: the 8 prompts of VPT-shallow join at
+# VPT-middle (docs/method.md §2) on the demo ImageNet VID set: the 8 prompts of VPT-shallow join at
 # the primary's middle layer, where DLM's prompts join, so that "knowledge from other tasks"
 # is told apart from "prompt position".
 #   python tools/train.py configs/baselines/vpt_middle/imagenet_vid.py

@@ -1,4 +1,4 @@
-# VPT-shallow (DESIGN.md §2) on the demo ImageNet VID set: 8 learnable prompts of the frozen
+# VPT-shallow (docs/method.md §2) on the demo ImageNet VID set: 8 learnable prompts of the frozen
 # primary's width join before its first encoder layer; no auxiliary model runs. Data and
 # schedule are the DLM run's, so only the prompts differ.
 #   python tools/train.py configs/baselines/vpt_shallow/imagenet_vid.py

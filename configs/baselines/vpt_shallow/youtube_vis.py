@@ -1,4 +1,4 @@
-# VPT-shallow (DESIGN.md §2) on the demo YouTube-VIS set: 8 learnable prompts of the frozen
+# VPT-shallow (docs/method.md §2) on the demo YouTube-VIS set: 8 learnable prompts of the frozen
 # primary's width join before its first encoder layer; no auxiliary model runs. Data and
 # schedule are the DLM run's, so only the prompts differ.
 #   python tools/train.py configs/baselines/vpt_shallow/youtube_vis.py

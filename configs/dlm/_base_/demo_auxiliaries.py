@@ -1,4 +1,4 @@
-# The six demo tasks as auxiliaries of a DLM run (in DESIGN.md's table order), each the
+# The six demo tasks as auxiliaries of a DLM run (the model takes them in name order), each the
 # frozen single-task model of its configs/tasks/<task>_demo.py (checkpoint: the work dir of
 # that run), plus the mapper and hooks every demo DLM run shares. A DLM config inherits
 # this beside its primary's demo config and takes the five other tasks:

@@ -4,7 +4,7 @@ Depends on torch and mmengine only and names no task: task packages register the
 plugins into child registries of :data:`dlm_core.registry.TASKS`.
 """
 
-# compat: the fixes of the dependency stack (DESIGN.md §5), applied before any task
+# compat: the fixes of the dependency stack (docs/method.md §5), applied before any task
 # library is imported; atomic_backend, engine and hooks register the 'atomic_local' file
 # backend and the loops and hooks of the ``dlm`` scope.
 from . import atomic_backend, compat, engine, hooks  # noqa: F401

@@ -89,7 +89,7 @@ OPTIM_WRAPPERS = _registries['OPTIM_WRAPPERS']
 PARAM_SCHEDULERS = _registries['PARAM_SCHEDULERS']
 VISUALIZERS = _registries['VISUALIZERS']
 
-#: Maps auxiliary tap tokens to prompts for the primary model (DESIGN.md §1).
+#: Maps auxiliary tap tokens to prompts for the primary model (docs/method.md §1).
 PROMPT_MAPPERS = Registry('prompt mapper', scope=SCOPE, locations=['dlm_core.mappers'])
 
 #: Task plugins: a frozen task model plus what the core needs to tap and prompt it.

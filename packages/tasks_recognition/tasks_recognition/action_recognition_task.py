@@ -1,4 +1,4 @@
-"""mmaction2's VideoMAE recognizer as a DLM task plugin (DESIGN.md §1, §3).
+"""mmaction2's VideoMAE recognizer as a DLM task plugin (docs/method.md §1, §3).
 
 The wrapped model is mmaction2's own ``Recognizer3D`` with its ``VisionTransformer``
 backbone, built from an ordinary mmaction2 model config, so a single-task checkpoint of

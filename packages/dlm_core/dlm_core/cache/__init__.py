@@ -1,4 +1,4 @@
-"""The tap cache: frozen taps and primary states stored once per sample (DESIGN.md §7)."""
+"""The tap cache: frozen taps and primary states stored once per sample (docs/method.md §7)."""
 
 from .determinism import pipeline_randomness
 from .hook import TapCacheHook

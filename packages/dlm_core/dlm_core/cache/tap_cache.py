@@ -1,4 +1,4 @@
-"""The tap cache: frozen outputs computed once, reused every later epoch (DESIGN.md §7).
+"""The tap cache: frozen outputs computed once, reused every later epoch (docs/method.md §7).
 
 With a deterministic training pipeline, the auxiliary taps ``E_i`` and the primary's state
 entering its prompt layer are the same every epoch. The cache stores them per sample in

@@ -1,7 +1,7 @@
 """Fixes for known defects of the dependency stack, applied once at ``import dlm_core``.
 
 Each fix lives in its own module, says why it exists, and does nothing when the
-dependency it works around is fixed or absent (DESIGN.md §5).
+dependency it works around is fixed or absent (docs/method.md §5).
 """
 
 from .mmaction_drn import install_missing_drn_finder

@@ -3,7 +3,7 @@
 Since torch 2.6 ``torch.load`` refuses to unpickle anything but tensors and plain
 containers unless a class is allow-listed. MMEngine 0.10.7 saves its message hub, whose
 ``HistoryBuffer`` objects hold numpy arrays, so ``runner.resume`` fails. Two small steps
-keep the check on and the allow-list short (DESIGN.md §5):
+keep the check on and the allow-list short (docs/method.md §5):
 
 * ``HistoryBuffer`` is pickled as a call to its own constructor with plain Python lists,
   and the message hub's runtime info (where the logger leaves numpy scalars such as

@@ -1,4 +1,4 @@
-"""The task-neutral moving-digit renderer of the embedded demo benchmark (DESIGN.md §3).
+"""The task-neutral moving-digit renderer of the embedded demo benchmark (docs/method.md §3).
 
 Real handwritten digits (scikit-learn's) moving, turning, growing, appearing and
 overlapping on textured backgrounds; every label (class, box, mask, instance, motion) is

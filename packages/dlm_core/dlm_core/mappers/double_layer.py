@@ -1,4 +1,4 @@
-"""The double layer mapper of DLM-VMTL (DESIGN.md §1)."""
+"""The double layer mapper of DLM-VMTL (docs/method.md §1)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The building blocks of the double layer mapper (DESIGN.md §1, steps 2-4)."""
+"""The building blocks of the double layer mapper (docs/method.md §1, steps 2-4)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Any primary task prompted by any set of auxiliary tasks (DESIGN.md §1, §4)."""
+"""Any primary task prompted by any set of auxiliary tasks (docs/method.md §1, §4)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The demo spatio-temporal action detection sets ``ava`` and ``ava_kinetics`` (DESIGN.md §3).
+"""The demo spatio-temporal action detection sets ``ava`` and ``ava_kinetics`` (docs/method.md §3).
 
 2-3 handwritten digits (the "people") move on a textured background; every second each
 digit picks a new motion. At each keyframe, a digit's box is annotated with the actions it

@@ -1,5 +1,5 @@
 """The ``imagenet_vid`` demo set: moving digits with boxes and instance ids per frame, in the
-CocoVID layout that mmtracking / mmdet write for ImageNet VID (DESIGN.md §3, §6).
+CocoVID layout that mmtracking / mmdet write for ImageNet VID (docs/method.md §3, §6).
 
 ``<folder>/annotations/imagenet_vid_{train,val}.json`` (``categories``, ``videos``, ``images``
 with ``frame_id`` / ``video_id``, ``annotations`` with ``instance_id`` and ``bbox [x, y, w,

@@ -1,4 +1,4 @@
-"""The demo temporal action detection set ``thumos14`` (DESIGN.md §3), in THUMOS14's layout.
+"""The demo temporal action detection set ``thumos14`` (docs/method.md §3), in THUMOS14's layout.
 
 Untrimmed videos of one handwritten digit: each shot opens with a cut to a new digit
 standing still (background), then the digit does one motion (the action instance) until

@@ -1,4 +1,4 @@
-"""A deterministic snippet feature extractor that runs on any clip (DESIGN.md §3).
+"""A deterministic snippet feature extractor that runs on any clip (docs/method.md §3).
 
 Feature-based tasks (temporal detection, action segmentation) read precomputed per-snippet
 features; a model of another task can only see such a task's samples, and such a task can

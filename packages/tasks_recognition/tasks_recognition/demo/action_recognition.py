@@ -1,4 +1,4 @@
-"""The demo action recognition sets ``ssv2``, ``ucf101`` and ``hmdb51`` (DESIGN.md §3).
+"""The demo action recognition sets ``ssv2``, ``ucf101`` and ``hmdb51`` (docs/method.md §3).
 
 Each clip is 16 frames of one handwritten digit doing one motion template on a textured
 background, written as a real H.264 mp4 file; the list files and annotation files follow

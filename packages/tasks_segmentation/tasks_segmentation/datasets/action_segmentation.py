@@ -1,4 +1,4 @@
-"""The MS-TCN / ASFormer data layout of 50Salads, Breakfast and GTEA (DESIGN.md §6).
+"""The MS-TCN / ASFormer data layout of 50Salads, Breakfast and GTEA (docs/method.md §6).
 
 ::
 

@@ -1,5 +1,5 @@
 """The ``youtube_vis`` demo set: moving digits with per-frame instance masks, in the real
-YouTube-VIS 2019 layout (DESIGN.md §3, §6).
+YouTube-VIS 2019 layout (docs/method.md §3, §6).
 
 ``<root>/youtube_vis/{train,valid,pretrain}.json`` (official json: every frame in
 ``file_names``, one RLE or ``null`` per frame in ``segmentations``) and

@@ -1,4 +1,4 @@
-"""Action segmentation scores with the MS-TCN ``eval.py`` definitions (DESIGN.md §6).
+"""Action segmentation scores with the MS-TCN ``eval.py`` definitions (docs/method.md §6).
 
 * Acc: correct frames over all frames of all videos (background frames included).
 * Edit: ``(1 - Levenshtein(P, Y) / max(|P|, |Y|)) * 100`` on the segment label sequences,

@@ -3,7 +3,7 @@
 Feature-based tasks (action segmentation, temporal detection) read per-frame features,
 not pixels. The demo sets store features made by this extractor from their rendered
 frames, and a feature-based model sees *another* task's sample by running it on that
-sample's frames (DESIGN.md §3). It has no trainable weight: its filters come from a fixed
+sample's frames (docs/method.md §3). It has no trainable weight: its filters come from a fixed
 seed, so the same frames give the same features in every run and on every machine that
 runs the same float arithmetic. With real data, the features come from a real network
 (I3D, ...) and a config names that extractor instead.
