@@ -24,7 +24,10 @@ one method times sqrt 2 for a difference of two runs):
 * SSv2 (top-1, 0/1 per clip): DLM - full was +3.0 and -2.5 points on 200 clips (sd 3.9),
   which 200 clips alone explain (a discordance of 30 %: sqrt(0.3 / 200) = 3.9 points), so
   ``sa2`` ~ 0 and ``sw2`` ~ 0.3 * 100^2 = 3000: n >= 1150; 1600 clips give +-1.7
-  (k = 2.5), +-2.7 (k = 1), +-1.2 (k = 5), less as the models improve.
+  (k = 2.5), +-2.7 (k = 1), +-1.2 (k = 5), less as the models improve. Measured on the
+  bench test split: two full fine-tuning seeds (58.7 and 57.8 top-1) disagree on 29.7 % of
+  the 1600 clips (``sw2`` = 2974); one seed pair's interval is +-7.3 on the first 200 clips
+  (the default test split) and +-2.7 on all 1600.
 * AVA (frame mAP): full 47.5 +- 2.6 on 10 videos: ``sw2`` ~ (2.6 * 1.41)^2 * 10 = 137:
   n >= 53; 60 videos give +-1.9 (k = 2.5), +-3.0 (k = 1).
 * THUMOS14 (mAP): the prompted runs' spread 0.3 on 16 videos; full's 16.8 is one collapsed
