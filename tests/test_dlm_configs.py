@@ -211,10 +211,10 @@ def test_each_real_model_builds_and_its_mapper_has_the_real_widths(primary):
     width, depth = REAL_GEOMETRY[primary]
     assert (model.primary.embed_dim, model.primary.num_layers) == (width, depth)
     assert model.prompt_layer == depth // 2
-    assert list(model.auxiliaries) == others(primary)
+    assert list(model.auxiliaries) == sorted(others(primary))  # name order
     geometry = [(aux.embed_dim, aux.num_layers) for aux in model.auxiliaries.values()]
-    assert geometry == [REAL_GEOMETRY[name] for name in others(primary)]
-    assert model.mapper.aux_dims == [REAL_GEOMETRY[name][0] for name in others(primary)]
+    assert geometry == [REAL_GEOMETRY[name] for name in sorted(others(primary))]
+    assert model.mapper.aux_dims == [REAL_GEOMETRY[name][0] for name in sorted(others(primary))]
     assert (model.mapper.num_output_prompts, model.mapper.primary_dim) == (5 * 8, width)
     assert 0 < model.trainable_percent < 15  # the paper reports 10.8 %
 
