@@ -50,4 +50,4 @@ lint: install
 	$(VENV)/bin/pre-commit run --all-files
 
 clean:
-	rm -rf $(VENV) work_dirs data/demo .pytest_cache .ruff_cache
+	rm -rf $(VENV) work_dirs data/demo data/bench .pytest_cache .ruff_cache
