@@ -19,9 +19,6 @@ feature_dim = 64  # SnippetFeatureExtractor().out_channels
 # the extractor that made the demo features (tasks_segmentation.demo): what
 # tools/extract_features.py runs on new videos for this model
 feature_extractor = dict(type='SnippetFeatureExtractor')
-# the extractor that made the demo features (tasks_segmentation.demo): what
-# tools/extract_features.py runs on new videos for this model
-feature_extractor = dict(type='SnippetFeatureExtractor')
 
 model = dict(
     type='ActionSegmentor',

@@ -25,11 +25,6 @@ feat_stride, num_frames = 2, 4  # frames between snippets, frames per snippet (1
 feature_extractor = dict(
     type='GridMotionExtractor', snippet_len=num_frames, stride=feat_stride, out_channels=128
 )
-# the extractor that made the demo features (tasks_detection.demo.thumos14): what
-# tools/extract_features.py runs on new videos for this model
-feature_extractor = dict(
-    type='GridMotionExtractor', snippet_len=num_frames, stride=feat_stride, out_channels=128
-)
 num_levels = 4
 
 model = dict(
