@@ -35,28 +35,27 @@ def first_keyframe_only(ava_root, tmp_path) -> str:
     return str(path)
 
 
-def test_testing_against_another_annotation_file_is_one_error_line(capsys, ava_root, tmp_path):
+def fails_with_subset(capsys, ava_root, tmp_path, tool, key: str) -> tuple[str, str]:
+    """Run ``tool`` on the demo AVA config with ``key`` (a dataset's ann_file) pointing at
+    a file of other keyframes than its evaluator's; it must fail and write no work dir."""
     subset = first_keyframe_only(ava_root, tmp_path)
     work_dir = tmp_path / 'work'
-    message = fails(
-        capsys,
-        test_tool,
-        [CONFIG, '--work-dir', str(work_dir), '--cfg-options', f'data_root={ava_root}',
-         f'test_dataloader.dataset.ann_file={subset}'],
-    )  # fmt: skip
+    options = [f'data_root={ava_root}', f'{key}={subset}']
+    message = fails(capsys, tool, [CONFIG, '--work-dir', str(work_dir), '--cfg-options', *options])
+    assert not work_dir.exists()
+    return message, subset
+
+
+def test_testing_against_another_annotation_file_is_one_error_line(capsys, ava_root, tmp_path):
+    message, subset = fails_with_subset(
+        capsys, ava_root, tmp_path, test_tool, 'test_dataloader.dataset.ann_file'
+    )
     assert message.startswith('error: test_evaluator: ')
     assert subset in message and 'ava_val_v2.2.csv' in message
-    assert not work_dir.exists()
 
 
 def test_training_with_a_validation_set_of_other_keyframes_stops_first(capsys, ava_root, tmp_path):
-    subset = first_keyframe_only(ava_root, tmp_path)
-    work_dir = tmp_path / 'work'
-    message = fails(
-        capsys,
-        train_tool,
-        [CONFIG, '--work-dir', str(work_dir), '--cfg-options', f'data_root={ava_root}',
-         f'val_dataloader.dataset.ann_file={subset}'],
-    )  # fmt: skip
+    message, _ = fails_with_subset(
+        capsys, ava_root, tmp_path, train_tool, 'val_dataloader.dataset.ann_file'
+    )
     assert message.startswith('error: val_evaluator: ')
-    assert not work_dir.exists()
