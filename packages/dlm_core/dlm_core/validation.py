@@ -13,12 +13,15 @@ builds what the run needs first, before any Runner exists:
 3. ``load_from`` against that model: a tensor of another shape (a checkpoint of another
    width) or no tensor in common is an error, where MMEngine would only warn;
 4. the dataset of every dataloader the run uses: each task's dataset checks its own files
-   as it loads (lengths, labels against the class map, boxes against the image).
+   as it loads (lengths, labels against the class map, boxes against the image);
+5. the val/test evaluators, given their dataset's meta as the Runner's loops give it: a
+   metric whose ground truth describes other videos or classes stops here (the Runner
+   builds them once more; metrics read their ground truth files twice, a small cost).
 
 Every problem is a :class:`~dlm_core.errors.RunError` naming the file (and line or field)
 and what was expected; :func:`report_run_errors` turns it into ``error: ...`` and exit
 status 2. :func:`build_runner` then hands the built model and datasets to the Runner, so
-validating costs no second build (only the ``load_from`` file is read twice).
+validating costs no second build of model or datasets (the ``load_from`` file is read twice).
 """
 
 from __future__ import annotations
