@@ -14,7 +14,7 @@ import pytest
 import torch
 from dlm_bench import records, runner
 from dlm_bench.catalog import METRICS
-from dlm_bench.plan import Planner
+from dlm_bench.plan import Planner, Run
 from dlm_bench.protocol import QUICK
 
 from dlm_core.prompt_io import save_prompt_file
@@ -135,6 +135,72 @@ def test_a_failed_run_skips_what_needs_it(tmp_path, capsys):
     assert 'skipped, it needs full/ssv2/seed0' in capsys.readouterr().out
     recorder = Recorder()
     assert runner.execute(ssv2_plan(tmp_path), runner=recorder) == []
+
+
+def test_runs_side_by_side_wait_for_what_they_need(tmp_path, capsys):
+    """Two jobs: a run starts only once its dependencies trained, the records are those
+    of the one-at-a-time execution, and a failure still skips what needs it."""
+    preset = dataclasses.replace(
+        QUICK, primaries=('ssv2',), methods=('full', 'vpt_middle'), prompt_seeds=(0, 1)
+    )
+    plan = Planner(str(tmp_path / 'runs'), preset).build()
+    recorder = Recorder()
+    assert runner.execute(plan, runner=recorder, jobs=2) == []
+    order = [c[c.index('--work-dir') + 1] for c in recorder.calls if c[0] == 'tools/train.py']
+    for name, run in plan.runs.items():
+        for dep in run.deps:
+            assert order.index(plan.runs[dep].work_dir) < order.index(run.work_dir), name
+    assert all(run.done for run in plan.runs.values())
+    assert 'run 4 of 4' in capsys.readouterr().out
+
+    plan = Planner(str(tmp_path / 'again'), preset).build()
+    failed = runner.execute(plan, runner=Recorder(fail=['full/ssv2/seed1']), jobs=2)
+    assert failed == ['full/ssv2/seed1', 'vpt_middle/ssv2/seed1']
+    assert 'vpt_middle/ssv2/seed1: skipped, it needs full/ssv2/seed1' in capsys.readouterr().out
+
+
+def test_pretrained_models_wait_for_the_foundation_run(tmp_path):
+    """The full protocol fine-tunes SSv2's ViT from the foundation run's backbone."""
+    preset = dataclasses.replace(
+        QUICK, primaries=('ssv2',), methods=('vpt_middle',), prompt_seeds=(0,), pretrained=True
+    )
+    plan = Planner(str(tmp_path / 'runs'), preset).build()
+    recorder = Recorder()
+    assert runner.execute(plan, runner=recorder) == []
+    assert [c[1] for c in recorder.calls if c[0] == 'tools/train.py'] == [
+        'configs/foundation/demo_vit.py',
+        'configs/tasks/ssv2_demo_foundation.py',
+        'configs/baselines/vpt_middle/ssv2.py',
+    ]
+    base = plan.runs['foundation/seed0']
+    assert not base.test and base.validation == 'none'
+    full = recorder.calls[1]
+    assert f'model.backbone.init_cfg.checkpoint={base.work_dir}/backbone.pth' in full
+
+
+def test_the_main_comparisons_run_before_the_controls():
+    """An interrupted reproduction has Table 1 before the variants, the controls and the
+    low-data runs, whatever order the planner added them in."""
+    runs = [
+        Run('dlm_only_ava/ssv2/seed0', 'dlm_only_ava', 'ssv2', 0, 'c', 'w', variant='ava'),
+        Run('full/ssv2/low_data/seed0', 'full', 'ssv2', 0, 'c', 'w', regime='low_data'),
+        Run('dlm_exact/ssv2/seed0', 'dlm_exact', 'ssv2', 0, 'c', 'w'),
+        Run('dlm/ssv2/seed0', 'dlm', 'ssv2', 0, 'c', 'w'),
+        Run('dlm/ssv2/lr1e-3/seed0', 'dlm', 'ssv2', 0, 'c', 'w', stage='grid'),
+        Run('dlm_random_aux/ssv2/seed0', 'dlm_random_aux', 'ssv2', 0, 'c', 'w'),
+        Run('full/ssv2/seed0', 'full', 'ssv2', 0, 'c', 'w'),
+        Run('zero_shot_dlm/ucf101/seed0', 'zero_shot_dlm', 'ucf101', 0, 'c', 'w'),
+    ]
+    assert [r.name for r in runner.ordered(runs)] == [
+        'full/ssv2/seed0',
+        'dlm/ssv2/lr1e-3/seed0',
+        'dlm/ssv2/seed0',
+        'dlm_exact/ssv2/seed0',
+        'zero_shot_dlm/ucf101/seed0',
+        'dlm_random_aux/ssv2/seed0',
+        'dlm_only_ava/ssv2/seed0',
+        'full/ssv2/low_data/seed0',
+    ]
 
 
 def test_curves_put_validation_at_the_end_of_its_epoch():

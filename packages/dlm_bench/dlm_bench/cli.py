@@ -42,6 +42,12 @@ def parse_args(argv=None):
     parser.add_argument('--report', default='docs/results.md')
     parser.add_argument('--figure', default='docs/fig3_layer2.png')
     parser.add_argument('--heatmap', default='docs/task_affinity.png')
+    parser.add_argument(
+        '--jobs',
+        type=int,
+        default=os.cpu_count() or 1,
+        help='runs side by side, each single-threaded (default: one per CPU core)',
+    )
     parser.add_argument('--dry-run', action='store_true', help='print the plan and commands only')
     parser.add_argument(
         '--report-only', action='store_true', help='write the page from the runs that exist'
@@ -102,12 +108,20 @@ def main(argv=None, runner=None, repo: str = REPO) -> int:
             if code:
                 print(f'demo data ({preset}): failed (exit {code})', flush=True)
                 return code
-        clock = Clock()
+        # the foundation run's pretraining pool (data/demo/foundation), written once
+        pool = osp.join(repo, 'data', 'demo', 'foundation', 'foundation_train_list_videos.txt')
+        if any(r.method == 'foundation' for r in plan.runs.values()) and not osp.isfile(pool):
+            command = ['-m', 'tasks_recognition.demo.foundation_pool', '--root', 'data/demo']
+            code = (runner or call)(command)
+            if code:
+                print(f'foundation pool: failed (exit {code})', flush=True)
+                return code
+        clock = Clock(args.jobs)
         for _ in range(MAX_ROUNDS):
             for task in sorted({r.task for r in plan.runs.values()}):
                 if splits.has_carver(task):
                     splits.write_splits(planner.root_abs, task, repo, planner.data_root)
-            failed = execute(plan, runner=runner, clock=clock)
+            failed = execute(plan, runner=runner, clock=clock, jobs=args.jobs)
             before = set(plan.runs)
             plan = planner.build()
             if set(plan.runs) <= before or failed:

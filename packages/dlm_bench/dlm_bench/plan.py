@@ -19,6 +19,8 @@ import os
 import os.path as osp
 from dataclasses import dataclass, field
 
+from mmengine.config import Config
+
 from . import splits
 from .catalog import (
     DLM_METHODS,
@@ -32,22 +34,10 @@ from .catalog import (
     load_config,
 )
 from .protocol import FULL, Preset, lr_tag, validation_options
+from .variants import calibration_config, calibration_length, random_aux_options, subset_config
 
 CHOSEN = 'chosen.pth'
 PROMPTS = 'prompts_chosen.pth'
-
-
-def random_aux_options(names, seed: int = 0) -> dict:
-    """The ``--cfg-options`` that give every auxiliary its architecture, view and tap
-    with untrained weights (the knowledge control): the plugins' ``random_init=True``
-    with ``random_init_seed`` (``seed`` plus the auxiliary's index, so that two
-    auxiliaries of one architecture get different weights). No checkpoint is loaded for
-    them (a plugin built from its ``task_config`` then gets none by default)."""
-    options = {}
-    for index, name in enumerate(names):
-        options[f'model.auxiliaries.{name}.random_init'] = True
-        options[f'model.auxiliaries.{name}.random_init_seed'] = int(seed) + index
-    return options
 
 
 @dataclass
@@ -197,8 +187,17 @@ class Planner:
             run = self.plan.runs[name]
             run.test = run.test or test
             return run
-        config = config_path('full', task)
+        config = config_path('full', task, self.preset.pretrained)
         cfg = load_config(config, self.repo)
+        model_options, deps = self.data(task), []
+        if cfg.get('foundation_checkpoint'):
+            base = self.foundation()
+            name16 = 'backbone_patch16.pth' if 'patch16' in cfg.foundation_checkpoint else None
+            model_options = {
+                **model_options,
+                'model.backbone.init_cfg.checkpoint': self.chosen(base, name16 or 'backbone.pth'),
+            }
+            deps.append(base.name)
         run = Run(
             name,
             'full',
@@ -206,15 +205,38 @@ class Planner:
             seed,
             config,
             osp.join(self.root, name),
-            self.data(task),
+            model_options,
             self._train_options(cfg, task, seed, regime, None),
             test=test,
+            deps=deps,
             regime=regime,
             train_head=True,
             validation=self.validation(task),
             repo=self.repo,
         )
         return self.add(run)
+
+    def foundation(self) -> Run:
+        """The foundation run (seed 0, once): the backbone every ViT recognizer of the
+        bench fine-tunes from, written by the run as ``backbone.pth``."""
+        name = 'foundation/seed0'
+        if name not in self.plan.runs:
+            self.add(
+                Run(
+                    name,
+                    'foundation',
+                    'foundation',
+                    0,
+                    config_path('foundation', ''),
+                    osp.join(self.root, name),
+                    {},
+                    {'randomness.seed': 0},
+                    test=False,
+                    validation='none',
+                    repo=self.repo,
+                )  # fmt: skip
+            )
+        return self.plan.runs[name]
 
     def backbones(self, config: str, task: str, seed: int, regime: str, skip=()) -> tuple:
         """``(options, deps)`` wiring every frozen model of ``config``: the primary from
@@ -270,7 +292,7 @@ class Planner:
         if method in ('dlm_only', 'dlm_without'):
             names = auxiliaries(task, self.repo)
             kept = [variant] if method == 'dlm_only' else [n for n in names if n != variant]
-            derived = derived_config(osp.join(self.repo, config), cfg, kept)
+            derived = subset_config(osp.join(self.repo, config), cfg, kept)
         skip = ('model.auxiliaries',) if method == 'dlm_random_aux' else ()
         model_options, deps = self.backbones(config, task, seed, regime, skip)
         model_options.update(self.data(task))
@@ -283,6 +305,8 @@ class Planner:
                 if not k.startswith('model.auxiliaries.') or k.split('.')[2] in kept
             }
         model_options['model.train_head'] = method != 'dlm_frozen_head'
+        if method == 'dlm_exact':
+            model_options['model.exact_start'] = True
         if method == 'mvlpt':
             source_task = PRIMARIES[(PRIMARIES.index(task) + 1) % len(PRIMARIES)]
             ready, source_lr = self.lr_of('vpt_shallow', source_task)
@@ -315,6 +339,32 @@ class Planner:
         )
         if derived is not None:
             run.config = osp.join(self.root, name, 'config.py')
+        return self.add(run)
+
+    def calibrated(self, task: str, seed: int, lr) -> Run:
+        """Static calibration of the DLM run of ``task`` at ``seed`` (``variants``): its
+        chosen checkpoint loaded, the static prompts and the head trained for a third of
+        the schedule at DLM's learning rate, no mapper and no auxiliary running."""
+        dlm = self.prompt_run('dlm', task, seed, lr)
+        name = _name('dlm_calibrated', task, seed, lr)
+        if name in self.plan.runs:
+            return self.plan.runs[name]
+        config = config_path('dlm', task)
+        cfg = load_config(config, self.repo)
+        rate = lr if lr is not None else cfg.optim_wrapper.optimizer.lr
+        length, by_epoch = calibration_length(cfg)
+        schedule = Config(dict(train_cfg={'max_epochs' if by_epoch else 'max_iters': length}))
+        model_options, deps = dict(dlm.model_options), [dlm.name]
+        train_options = self._train_options(schedule, task, seed, 'full', None)
+        train_options['load_from'] = self.chosen(dlm)
+        run = Run(
+            name, 'dlm_calibrated', task, seed, osp.join(self.root, name, 'config.py'),
+            osp.join(self.root, name), model_options, train_options, modes=('static',),
+            deps=[*dlm.deps, *deps], lr=lr, train_head=True,
+            validation=self.validation(task),
+            derived_config=calibration_config(osp.join(self.repo, config), cfg, rate),
+            repo=self.repo,
+        )  # fmt: skip
         return self.add(run)
 
     # -- zero-shot (Table 2) ----------------------------------------------------------------
@@ -380,10 +430,18 @@ class Planner:
                 continue
             for seed in preset.seeds_of(method):
                 self.prompt_run(method, task, seed, lr)
-        if 'dlm' in preset.methods and (preset.controls or preset.low_data):
+        if 'dlm' in preset.methods and (preset.controls or preset.low_data or preset.variants):
             ready, lr = self.lr_of('dlm', task)
             if ready:
+                self._variants(task, lr)
                 self._controls(task, lr)
+
+    def _variants(self, task: str, lr) -> None:
+        if not self.preset.variants:
+            return
+        for seed in self.preset.other_seeds:
+            self.prompt_run('dlm_exact', task, seed, lr)
+            self.calibrated(task, seed, lr)
 
     def _controls(self, task: str, lr) -> None:
         preset = self.preset
@@ -439,21 +497,3 @@ class Planner:
                     repo=self.repo,
                 )  # fmt: skip
             )
-
-
-def derived_config(base_path: str, cfg, kept: list) -> str:
-    """A config on top of ``base_path`` whose auxiliaries are ``kept`` only (MMEngine's
-    ``--cfg-options`` cannot remove a key, a ``_delete_`` in a config can)."""
-    entries = ',\n'.join(
-        f'        {name!r}: {cfg.model.auxiliaries[name].to_dict()!r}' for name in kept
-    )
-    return (
-        '# generated by dlm_bench: the DLM config with a subset of its auxiliaries\n'
-        f'_base_ = [{base_path!r}]\n\n'
-        'model = dict(\n'
-        '    auxiliaries={\n'
-        "        '_delete_': True,\n"
-        f'{entries},\n'
-        '    },\n'
-        ')\n'
-    )

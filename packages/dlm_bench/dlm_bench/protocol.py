@@ -21,7 +21,7 @@ from .catalog import PRIMARIES, PROMPT_METHODS
 #: validation points per training curve (Fig. 3 asks for at least 10)
 VAL_POINTS = 10
 #: the learning rates searched on the validation split, the same for every prompt method
-LR_GRID = (3e-4, 1e-3, 3e-3, 1e-2)
+LR_GRID = (3e-4, 1e-3, 3e-3)
 
 
 def lr_tag(lr: float) -> str:
@@ -75,7 +75,7 @@ def validation_points(cfg: Config) -> int:
 class Preset:
     """What one invocation plans. Seeds: ``full_seeds`` for full fine-tuning (and every
     single-task model), ``prompt_seeds`` for the prompt methods, ``other_seeds`` for HPS,
-    the frozen-head row and the knowledge controls."""
+    the frozen-head row, the DLM variants and the knowledge controls."""
 
     primaries: tuple = PRIMARIES
     methods: tuple = (
@@ -93,6 +93,8 @@ class Preset:
     lr_grid: tuple = LR_GRID
     zero_shot: bool = True
     controls: bool = True  # random auxiliaries, single-auxiliary and leave-one-out
+    pretrained: bool = True  # single-task models from the shared bases (catalog)
+    variants: bool = True  # DLM with the exact start, DLM static calibrated
     low_data: bool = True
     low_data_methods: tuple = ('full', 'vpt_middle', 'dlm', 'dlm_random_aux')
     notes: tuple = field(default_factory=tuple)
@@ -121,8 +123,13 @@ QUICK = Preset(
     other_seeds=(0, 1),
     lr_grid=(),
     zero_shot=False,
+    pretrained=False,
+    variants=False,
     controls=False,
     low_data=False,
-    notes=('quick preset: the configs own learning rates, no grid search',),
+    notes=(
+        'quick preset: the configs own learning rates, no grid search; the single-task '
+        'models from scratch (no foundation run)',
+    ),
 )
 PRESETS = {'full': FULL, 'quick': QUICK}

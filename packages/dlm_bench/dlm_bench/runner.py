@@ -17,13 +17,15 @@ import shlex
 import subprocess
 import sys
 import time
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from functools import partial
 
-from .catalog import METRICS, REPO, measured_seconds
+from .catalog import METHODS, METRICS, REPO, VARIANT_METHODS, measured_seconds
 from .plan import CHOSEN, PROMPTS, Plan, Run
 from .records import best_validation, iterations, read_scalars
 
 #: runs whose model holds prompts to export
-NO_PROMPTS = ('full', 'hps')
+NO_PROMPTS = ('foundation', 'full', 'hps')
 
 
 def options(values: dict) -> list:
@@ -107,20 +109,56 @@ def export_command(run: Run) -> list:
     ]
 
 
-def call(command: list, repo: str = REPO) -> int:
-    """Run a tool of the repository with its output streamed."""
+def call(command: list, repo: str = REPO, log: str | None = None) -> int:
+    """Run a tool of the repository, its output streamed (or appended to ``log``: runs
+    executed side by side keep their output apart)."""
     print('$ python', shlex.join(command), flush=True)
     env = dict(os.environ)
     env.setdefault('OMP_NUM_THREADS', '1')
-    return subprocess.call([sys.executable, *command], cwd=repo, env=env)
+    if log is None:
+        return subprocess.call([sys.executable, *command], cwd=repo, env=env)
+    os.makedirs(osp.dirname(log), exist_ok=True)
+    with open(log, 'a') as handle:
+        handle.write('$ python ' + shlex.join(command) + '\n')
+        handle.flush()
+        return subprocess.call(
+            [sys.executable, *command], cwd=repo, env=env, stdout=handle, stderr=subprocess.STDOUT
+        )
+
+
+#: execution tiers: the single-task models first (every run needs them), then the grid,
+#: Table 1, the method variants, Table 2, the knowledge controls, the low-data regime; so
+#: that an interrupted reproduction has the main comparisons first
+TIERS = (
+    ('full', lambda r: r.method in ('foundation', 'full') and r.regime == 'full'),
+    ('grid', lambda r: r.stage == 'grid'),
+    ('table1', lambda r: r.regime == 'full' and r.method in METHODS),
+    ('variants', lambda r: r.regime == 'full' and r.method in VARIANT_METHODS),
+    ('zero_shot', lambda r: r.method.startswith('zero_shot')),
+    ('random_aux', lambda r: r.regime == 'full' and r.method == 'dlm_random_aux'),
+    ('attribution', lambda r: r.regime == 'full'),
+    ('low_data', lambda r: True),
+)
+
+
+def tier(run: Run) -> int:
+    return next(index for index, (_, test) in enumerate(TIERS) if test(run))
+
+
+def ordered(runs) -> list:
+    """``runs`` by tier, in plan order within a tier (a run's dependencies are in an
+    earlier tier or earlier in its own)."""
+    runs = list(runs)
+    return sorted(runs, key=lambda run: (tier(run), runs.index(run)))
 
 
 class Clock:
     """Estimates the time left from the wall times measured in this session (per method
     family and primary), falling back to the prior measurements of the catalog."""
 
-    def __init__(self):
+    def __init__(self, jobs: int = 1):
         self.measured: dict = {}
+        self.jobs = max(1, int(jobs))
 
     @staticmethod
     def family(run: Run) -> tuple:
@@ -140,37 +178,97 @@ class Clock:
         return measured_seconds(run.method, run.task)
 
     def eta(self, runs) -> str:
-        seconds = sum(self.estimate(run) for run in runs)
+        seconds = sum(self.estimate(run) for run in runs) / self.jobs
         return f'{int(seconds // 3600):02d}:{int(seconds % 3600 // 60):02d}'
 
 
-def execute(plan: Plan, dry_run: bool = False, runner=None, clock: Clock | None = None) -> list:
-    """Run every run that is not done, dependencies first; returns the failed runs' names."""
-    runner = runner or call
-    clock = clock or Clock()
-    todo = [run for run in plan.runs.values() if not run.done]
+def execute(
+    plan: Plan, dry_run: bool = False, runner=None, clock: Clock | None = None, jobs: int = 1
+) -> list:
+    """Run every run that is not done, dependencies first, ``jobs`` at a time (each tool
+    runs single-threaded); returns the failed runs' names. With ``jobs > 1`` each run's
+    tool output goes to ``<work dir>/reproduce.log``."""
+    clock = clock or Clock(jobs)
+    todo = ordered(run for run in plan.runs.values() if not run.done)
     if len(todo) < len(plan.runs):
         print(
             f'{len(plan.runs) - len(todo)} of {len(plan.runs)} runs done before, kept', flush=True
         )
-    failed = set()
+    if dry_run or jobs <= 1:
+        failed = _execute_in_turn(plan, todo, runner or call, clock, dry_run)
+    else:
+        failed = _execute_side_by_side(plan, todo, runner, clock, jobs)
+    return [name for name in plan.runs if name in failed]
+
+
+def _blocked(plan: Plan, run: Run, failed: set) -> list:
+    return [d for d in run.deps if d in failed or not plan.runs[d].trained]
+
+
+def _execute_one(run: Run, runner, clock: Clock, dry_run: bool = False) -> bool:
+    start = time.time()
+    if not _train(run, runner, dry_run) or not _test(run, runner, dry_run):
+        return False
+    if not dry_run:
+        run.update_record(wall_s=run.record().get('train_s', 0.0) + _test_s(run))
+        clock.add(run, time.time() - start)
+    return True
+
+
+def _execute_in_turn(plan: Plan, todo: list, runner, clock: Clock, dry_run: bool) -> set:
+    failed: set = set()
     for index, run in enumerate(todo, start=1):
         tag = f'run {index} of {len(todo)} ({run.name})'
         print(f'{tag}, ETA {clock.eta(todo[index - 1 :])}', flush=True)
-        blocked = [d for d in run.deps if d in failed or not plan.runs[d].trained]
+        blocked = _blocked(plan, run, failed)
         if blocked and not dry_run:
             print(f'{tag}: skipped, it needs {", ".join(blocked)}', flush=True)
             failed.add(run.name)
             continue
-        start = time.time()
-        if not _train(run, runner, dry_run) or not _test(run, runner, dry_run):
+        if not _execute_one(run, runner, clock, dry_run):
             failed.add(run.name)
-            continue
-        if not dry_run:
-            seconds = time.time() - start
-            run.update_record(wall_s=run.record().get('train_s', 0.0) + _test_s(run))
-            clock.add(run, seconds)
-    return [name for name in plan.runs if name in failed]
+    return failed
+
+
+def _execute_side_by_side(plan: Plan, todo: list, runner, clock: Clock, jobs: int) -> set:
+    """Start the first waiting run whose dependencies are trained whenever fewer than
+    ``jobs`` run; a run whose dependency failed is skipped."""
+    failed: set = set()
+    waiting, running, started = list(todo), {}, 0
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        while waiting or running:
+            for run in list(waiting):
+                if len(running) >= jobs:
+                    break
+                active = {r.name for r in waiting} | {r.name for r in running.values()}
+                blocked = _blocked(plan, run, failed)
+                if any(d in failed or d not in active for d in blocked):
+                    waiting.remove(run)
+                    failed.add(run.name)
+                    print(f'{run.name}: skipped, it needs {", ".join(blocked)}', flush=True)
+                    continue
+                if blocked:
+                    continue
+                waiting.remove(run)
+                started += 1
+                left = clock.eta([run, *waiting, *running.values()])
+                print(f'run {started} of {len(todo)} ({run.name}) started, ETA {left}', flush=True)
+                own = runner or partial(call, log=run.path('reproduce.log'))
+                running[pool.submit(_execute_one, run, own, clock)] = run
+            if not running:  # nothing can start: a dependency is outside the plan's todo
+                for run in waiting:
+                    failed.add(run.name)
+                    print(f'{run.name}: skipped, it needs {", ".join(run.deps)}', flush=True)
+                break
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                run = running.pop(future)
+                if not future.result():
+                    failed.add(run.name)
+                    print(f'{run.name}: failed (log: {run.path("reproduce.log")})', flush=True)
+                else:
+                    print(f'{run.name}: done', flush=True)
+    return failed
 
 
 def _test_s(run: Run) -> float:
