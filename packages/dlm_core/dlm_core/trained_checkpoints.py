@@ -11,6 +11,7 @@ prompts to use, before any work is done.
 
 from __future__ import annotations
 
+import logging
 import re
 
 from mmengine.logging import print_log
@@ -72,14 +73,14 @@ def load_trained_state(
             f'{filename} lacks trained tensors of this model, which keep their initial '
             f'values: {_shorten(missing)}',
             logger='current',
-            level='WARNING',
+            level=logging.WARNING,
         )
     if result.unexpected_keys:
         print_log(
             f'{filename} holds tensors this model does not have (ignored): '
             f'{_shorten(result.unexpected_keys)}',
             logger='current',
-            level='WARNING',
+            level=logging.WARNING,
         )
 
 
