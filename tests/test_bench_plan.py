@@ -186,3 +186,31 @@ def test_the_full_protocol_seeds():
     assert FULL.seeds_of('dlm') == (0, 1, 2, 3, 4) and FULL.seeds_of('hps') == (0, 1, 2)
     assert FULL.seeds_of('dlm_frozen_head') == (0, 1, 2)
     assert len(QUICK.primaries) == 1 and QUICK.methods == ('full', 'dlm')
+
+
+def test_the_dlm_variants_start_from_the_dlm_run_of_their_seed(tmp_path):
+    """#22's rows: DLM with the exact start (its own run, the gates on), and DLM's static
+    prompts calibrated by a run that loads the chosen DLM checkpoint and trains a third of
+    the schedule with the calibration hook from its first epoch."""
+    preset = dataclasses.replace(QUICK, primaries=('ssv2',), methods=('full', 'dlm'),
+                                 variants=True, other_seeds=(0, 1, 2))  # fmt: skip
+    _, plan = build(tmp_path, preset)
+    exact = plan.runs['dlm_exact/ssv2/seed1']
+    assert exact.model_options['model.exact_start'] is True
+    assert exact.modes == ('static', 'dynamic') and exact.config == 'configs/dlm/ssv2_aux5.py'
+    calibrated = plan.runs['dlm_calibrated/ssv2/seed2']
+    dlm = plan.runs['dlm/ssv2/seed2']
+    assert calibrated.train_options['load_from'] == osp.join(dlm.work_dir, 'chosen.pth')
+    assert dlm.name in calibrated.deps and calibrated.modes == ('static',)
+    assert calibrated.model_options == dlm.model_options  # the same frozen models and data
+    # ssv2_aux5.py trains 6 epochs: calibration 2, validated after each
+    assert calibrated.train_options['train_cfg.val_interval'] == 1
+    path = tmp_path / 'calibrated.py'
+    path.write_text(calibrated.derived_config)
+    cfg = Config.fromfile(str(path), import_custom_modules=False)
+    assert cfg.model.static_calibration is True and cfg.train_cfg.max_epochs == 2
+    assert cfg.param_scheduler == []
+    base = Config.fromfile(osp.join(REPO, 'configs/dlm/ssv2_aux5.py'), import_custom_modules=False)
+    assert cfg.custom_hooks[:-1] == base.custom_hooks
+    assert cfg.custom_hooks[-1] == dict(type='dlm.StaticCalibrationHook', begin=0, lr=1e-3)
+    assert cfg.model.primary == base.model.primary and cfg.model.mapper == base.model.mapper

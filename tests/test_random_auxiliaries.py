@@ -224,3 +224,37 @@ def test_a_demo_dlm_config_with_random_auxiliaries_builds_and_trains_one_step():
     assert torch.isfinite(loss)
     assert any(not torch.equal(p, q) for p, q in zip(trainable, before))
     assert same(frozen, model.auxiliaries.state_dict())  # the random auxiliaries stay frozen
+
+
+def test_a_checkpoint_lacking_trained_tensors_loads_with_a_warning(tmp_path):
+    """A DLM checkpoint loaded into a model with more trained tensors (the calibration
+    run's calibrated prompts) keeps their initial values and says so, by name."""
+    import logging
+
+    from mmengine.logging import MMLogger
+
+    from dlm_core.trained_checkpoints import load_trained_state
+
+    class Toy(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.head = torch.nn.Linear(2, 2)
+            self.extra = torch.nn.Parameter(torch.zeros(3))
+
+        def trained_state_dict(self):
+            return self.state_dict()
+
+    model = Toy()
+    state = {'head.weight': torch.ones(2, 2), 'head.bias': torch.ones(2), 'gone': torch.ones(1)}
+    logger = MMLogger.get_instance('lacking_trained_tensors', log_level='INFO')
+    records = []
+    handler = logging.Handler()
+    handler.emit = records.append
+    logger.addHandler(handler)
+    load_trained_state(model, {'state_dict': state}, 'dlm.pth')
+    logger.removeHandler(handler)
+    assert torch.equal(model.head.weight, torch.ones(2, 2))
+    assert torch.equal(model.extra, torch.zeros(3))
+    warnings = [r.getMessage() for r in records if r.levelno == logging.WARNING]
+    assert any('dlm.pth lacks trained tensors' in w and 'extra' in w for w in warnings)
+    assert any('gone' in w for w in warnings)
