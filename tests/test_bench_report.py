@@ -97,3 +97,37 @@ def test_an_empty_record_set_still_renders(tmp_path):
     text = report.write([], {}, str(docs / 'r.md'), str(docs / 'f.png'), str(docs / 'a.png'))
     assert 'No DLM validation curves were recorded.' in text
     assert not (docs / 'f.png').exists() and not (docs / 'a.png').exists()
+
+
+def test_the_variant_section_gives_the_gaps_and_decides_defaults_on_validation(tmp_path):
+    """50Salads (seeds only): static 88, dynamic 90+k, calibrated 91+k, exact start as DLM
+    +1; on validation the exact start is behind DLM and calibration ahead."""
+    rows = []
+    for seed in range(3):
+        rows.append(record('dlm', '50salads', seed, 88.0, 'static'))
+        rows.append(record('dlm', '50salads', seed, 90.0 + seed, 'dynamic'))
+        rows.append(record('dlm_calibrated', '50salads', seed, 91.0 + seed, 'static'))
+        rows.append(record('dlm_exact', '50salads', seed, 89.0, 'static'))
+        rows.append(record('dlm_exact', '50salads', seed, 91.0 + seed, 'dynamic'))
+        rows.append(record('dlm', '50salads', seed, 80.0, split='val'))
+        rows.append(record('dlm_exact', '50salads', seed, 70.0 + seed, split='val'))
+        rows.append(record('dlm_calibrated', '50salads', seed, 82.0 + seed, split='val'))
+        # a grid candidate's validation value never decides anything
+        rows.append(record('dlm_exact', '50salads', seed, 99.0, split='val', stage='grid'))
+    text = report.write(rows, {}, str(tmp_path / 'r.md'), str(tmp_path / 'f.png'),
+                        str(tmp_path / 'a.png'))  # fmt: skip
+    assert '## DLM variants: exact start and static calibration' in text
+    assert '| DLM static, calibrated | 92.00 [' in text
+    assert (
+        '50Salads, static − dynamic gap, before calibration: -3.00 [-4.00, -2.00] points, behind'
+        in text
+    )
+    assert (
+        '50Salads, static − dynamic gap, after calibration: +1.00 [+1.00, +1.00] points, ahead'
+        in text
+    )
+    assert '50Salads, exact start − DLM, dynamic: +1.00 [+1.00, +1.00] points, ahead' in text
+    assert '`model.exact_start=True` on validation: -9.00 [-10.00, -8.00] points' in text
+    assert '(3 seeds only), worse.' in text
+    assert '`model.static_calibration=True` on validation: +3.00 [+2.00, +4.00] points' in text
+    assert 'no worse: may be the default' in text

@@ -21,6 +21,7 @@ from .catalog import (
     PRIMARIES,
     ZERO_SHOT,
 )
+from .variant_report import variant_lines
 
 #: Table 1's rows: (label, record filter)
 ROWS = (
@@ -308,6 +309,7 @@ def render(records: list, meta: dict, fig3: str | None, shown: dict, heatmap, ma
     ]
     lines += table1(records, primaries)
     lines += comparisons(records, primaries)[0]
+    lines += variant_lines(final(records), records, primaries, cell)
     lines += table2(records)
     lines += fig3_lines(records, fig3, shown)
     lines += single_task_lines(records)
