@@ -131,3 +131,16 @@ def test_the_variant_section_gives_the_gaps_and_decides_defaults_on_validation(t
     assert '(3 seeds only), worse.' in text
     assert '`model.static_calibration=True` on validation: +3.00 [+2.00, +4.00] points' in text
     assert 'no worse: may be the default' in text
+
+
+def test_the_single_task_curves_are_drawn_beside_the_page(tmp_path):
+    rows = [
+        record('full', 'ssv2', seed, 60.0, split='val',
+               curve={'val': [[i, 40.0 + i] for i in range(1, 11)], 'loss': []})
+        for seed in range(2)
+    ]  # fmt: skip
+    text = report.write(rows, {}, str(tmp_path / 'r.md'), str(tmp_path / 'f.png'),
+                        str(tmp_path / 'a.png'))  # fmt: skip
+    assert (tmp_path / 'single_task_curves.png').read_bytes()[:8] == PNG
+    assert '![Single-task validation curves](single_task_curves.png)' in text
+    assert '| SSv2 | 2 | 60.00, 60.00 | 10, 10 | – |' in text

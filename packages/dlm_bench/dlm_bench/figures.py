@@ -34,7 +34,7 @@ def mean_band(curves: list) -> tuple:
     return steps, values.mean(axis=0), values.std(axis=0)
 
 
-def fig3_curves(records: list, methods=('dlm', 'dlm_no_layer2')) -> dict:
+def validation_curves(records: list, methods=('dlm', 'dlm_no_layer2')) -> dict:
     """``{(primary, method): [validation curve per seed]}`` of the final full-data runs."""
     out: dict = {}
     for record in records:
@@ -50,15 +50,27 @@ def fig3_curves(records: list, methods=('dlm', 'dlm_no_layer2')) -> dict:
     return out
 
 
-def plot_fig3(records: list, path: str, methods=('dlm', 'dlm_no_layer2')) -> dict:
+def plot_fig3(records: list, path: str) -> dict:
     """Draw Fig. 3; returns ``{(primary, method): (points, seeds)}`` (empty: nothing)."""
-    curves = fig3_curves(records, methods)
+    title = 'Fig. 3: DLM with and without layer 2 (mean ± std over seeds)'
+    return plot_curves(records, path, ('dlm', 'dlm_no_layer2'), title)
+
+
+def plot_single_task_curves(records: list, path: str) -> dict:
+    """The single-task models' validation curves (do they plateau?), as ``plot_fig3``."""
+    title = 'Single-task models: validation curves (mean ± std over seeds)'
+    return plot_curves(records, path, ('full',), title)
+
+
+def plot_curves(records: list, path: str, methods: tuple, title: str) -> dict:
+    """One panel per primary, one curve (mean and band over seeds) per method."""
+    curves = validation_curves(records, methods)
     primaries = sorted({p for p, _ in curves}, key=lambda p: list(NAMES).index(p))
     if not primaries:
         return {}
     plt = _pyplot()
     fig, axes = plt.subplots(len(primaries), 1, figsize=(6, 2.6 * len(primaries)), squeeze=False)
-    styles = dict(zip(methods, (('tab:blue', '-'), ('tab:orange', '--'))))
+    styles = dict(zip(methods, (('tab:blue', '-'), ('tab:orange', '--'), ('tab:green', ':'))))
     shown = {}
     for row, primary in enumerate(primaries):
         ax = axes[row][0]
@@ -75,7 +87,7 @@ def plot_fig3(records: list, path: str, methods=('dlm', 'dlm_no_layer2')) -> dic
         ax.grid(alpha=0.3)
     axes[-1][0].set_xlabel('iteration')
     axes[0][0].legend(fontsize=7)
-    fig.suptitle('Fig. 3: DLM with and without layer 2 (mean ± std over seeds)', fontsize=9)
+    fig.suptitle(title, fontsize=9)
     fig.tight_layout()
     _save(fig, path)
     plt.close(fig)

@@ -163,10 +163,11 @@ def table2(records: list) -> list:
     return lines + ['']
 
 
-def single_task_lines(records: list) -> list:
+def single_task_lines(records: list, figure: str | None = None) -> list:
     lines = [
         '## The single-task models',
         '',
+        *([f'![Single-task validation curves]({figure})', ''] if figure else []),
         '| Task | seeds | best validation | validation points | test |',
         '|---|---|---|---|---|',
     ]
@@ -295,7 +296,9 @@ def paper_lines() -> list:
     return lines
 
 
-def render(records: list, meta: dict, fig3: str | None, shown: dict, heatmap, matrix) -> str:
+def render(
+    records: list, meta: dict, fig3: str | None, shown: dict, heatmap, matrix, curves=None
+) -> str:
     primaries = [p for p in PRIMARIES if any(r['primary'] == p for r in records)]
     lines = [
         "# The paper's Tables 1–2 and Fig. 3 on the demo benchmark",
@@ -312,17 +315,22 @@ def render(records: list, meta: dict, fig3: str | None, shown: dict, heatmap, ma
     lines += variant_lines(final(records), records, primaries, cell)
     lines += table2(records)
     lines += fig3_lines(records, fig3, shown)
-    lines += single_task_lines(records)
+    lines += single_task_lines(records, curves)
     lines += knowledge_lines(records, primaries, heatmap, matrix)
     lines += provenance_lines(meta, records)
     lines += paper_lines()
     return '\n'.join(lines) + '\n'
 
 
-def write(records: list, meta: dict, markdown: str, fig3_png: str, heatmap_png: str) -> str:
-    """Write the page and its figures; returns the page's text."""
+def write(
+    records: list, meta: dict, markdown: str, fig3_png: str, heatmap_png: str, curves_png=None
+) -> str:
+    """Write the page and its figures (the single-task curves beside the page unless
+    ``curves_png`` says where); returns the page's text."""
     folder = osp.dirname(osp.abspath(markdown))
+    curves_png = curves_png or osp.join(folder, 'single_task_curves.png')
     shown = figures.plot_fig3(records, fig3_png)
+    single = figures.plot_single_task_curves(records, curves_png)
     primaries = [p for p in PRIMARIES if any(r['primary'] == p for r in records)]
     matrix = affinity(records, primaries)
     drawn = figures.plot_affinity(matrix, primaries, list(PRIMARIES), heatmap_png)
@@ -333,6 +341,7 @@ def write(records: list, meta: dict, markdown: str, fig3_png: str, heatmap_png: 
         shown,
         osp.relpath(heatmap_png, folder) if drawn else None,
         matrix,
+        osp.relpath(curves_png, folder) if single else None,
     )
     os.makedirs(folder, exist_ok=True)
     with open(markdown, 'w') as handle:
