@@ -7,6 +7,13 @@
 model = dict(
     type='FastRCNN',
     _scope_='mmdet',
+    data_preprocessor=dict(
+        type='ActionDataPreprocessor',
+        _scope_='mmaction',
+        mean=[123.675, 116.28, 103.53],
+        std=[58.395, 57.12, 57.375],
+        format_shape='NCTHW',
+    ),
     backbone=dict(
         type='mmaction.VisionTransformer',
         patch_size=16,
@@ -23,13 +30,6 @@ model = dict(
         bbox_head=dict(
             type='BBoxHeadAVA', background_class=True, multilabel=True, dropout_ratio=0.5
         ),
-    ),
-    data_preprocessor=dict(
-        type='ActionDataPreprocessor',
-        _scope_='mmaction',
-        mean=[123.675, 116.28, 103.53],
-        std=[58.395, 57.12, 57.375],
-        format_shape='NCTHW',
     ),
     train_cfg=dict(
         rcnn=dict(
