@@ -1,11 +1,12 @@
 # Single-task training of the spatio-temporal action detector on the demo AVA set (CPU,
 # minutes): mmdet's FastRCNN with mmaction2's VisionTransformer backbone and AVARoIHead,
-# as mmaction2's VideoMAE AVA configs build it, at a tiny size. Its checkpoint is the frozen
-# AVA model of the DLM runs.
+# as mmaction2's VideoMAE AVA configs build it, at a tiny size (the shared part of the model:
+# configs/_base_/models/vit_fastrcnn_ava.py). Its checkpoint is the frozen AVA model of the
+# DLM runs.
 #   python -m tasks_detection.demo.ava --root data/demo
 #   python tools/train.py configs/tasks/ava_demo.py
 #   python tools/test.py configs/tasks/ava_demo.py work_dirs/ava_demo/epoch_N.pth
-_base_ = ['../_base_/default_runtime.py']
+_base_ = ['../_base_/default_runtime.py', '../_base_/models/vit_fastrcnn_ava.py']
 
 default_scope = 'tasks_detection'
 custom_imports = dict(imports=['tasks_detection'], allow_failed_imports=False)
@@ -17,64 +18,20 @@ clip_len, frame_interval = 8, 4
 embed_dims = 96
 
 model = dict(
-    type='FastRCNN',
-    _scope_='mmdet',
     backbone=dict(
-        type='mmaction.VisionTransformer',
         img_size=64,
-        patch_size=16,
         embed_dims=embed_dims,
         depth=4,
         num_heads=4,
         mlp_ratio=2,
-        qkv_bias=True,
         num_frames=clip_len,
         tubelet_size=2,
-        norm_cfg=dict(type='LN', eps=1e-6),
         drop_path_rate=0.1,
-        use_mean_pooling=False,
-        return_feat_map=True,
     ),
     roi_head=dict(
-        type='AVARoIHead',
-        bbox_roi_extractor=dict(
-            type='SingleRoIExtractor3D',
-            roi_layer_type='RoIAlign',
-            output_size=4,
-            with_temporal_pool=True,
-        ),
-        bbox_head=dict(
-            type='BBoxHeadAVA',
-            background_class=True,
-            in_channels=embed_dims,
-            num_classes=num_classes,
-            multilabel=True,
-            dropout_ratio=0.5,
-        ),
+        bbox_roi_extractor=dict(output_size=4),
+        bbox_head=dict(in_channels=embed_dims, num_classes=num_classes),
     ),
-    data_preprocessor=dict(
-        type='ActionDataPreprocessor',
-        _scope_='mmaction',
-        mean=[123.675, 116.28, 103.53],
-        std=[58.395, 57.12, 57.375],
-        format_shape='NCTHW',
-    ),
-    train_cfg=dict(
-        rcnn=dict(
-            assigner=dict(
-                type='MaxIoUAssignerAVA', pos_iou_thr=0.9, neg_iou_thr=0.9, min_pos_iou=0.9
-            ),
-            sampler=dict(
-                type='RandomSampler',
-                num=32,
-                pos_fraction=1,
-                neg_pos_ub=-1,
-                add_gt_as_proposals=True,
-            ),
-            pos_weight=1.0,
-        )
-    ),
-    test_cfg=dict(rcnn=None),
 )
 
 dataset_type = 'ValidatedAVADataset'

@@ -8,7 +8,7 @@
 #   python tools/test.py configs/tasks/imagenet_vid_demo.py work_dirs/imagenet_vid_demo/epoch_N.pth
 # The per-frame detector alone (same checkpoint, no temporal stage):
 #   python tools/test.py ... --cfg-options model.use_temporal=False
-_base_ = ['../_base_/default_runtime.py']
+_base_ = ['../_base_/default_runtime.py', '../_base_/models/temporal_query_detr.py']
 
 default_scope = 'tasks_detection'
 custom_imports = dict(imports=['tasks_detection'], allow_failed_imports=False)
@@ -18,80 +18,37 @@ num_ref_frames = 2  # reference frames fused with each key frame
 dims = 64
 
 model = dict(
-    type='TemporalQueryDETR',
-    num_temporal_layers=1,
-    data_preprocessor=dict(
-        type='TrackDataPreprocessor',
-        mean=[123.675, 116.28, 103.53],
-        std=[58.395, 57.12, 57.375],
-        bgr_to_rgb=True,
-        pad_size_divisor=1,
-    ),
     detector=dict(
-        type='DeformableDETR',
         num_queries=20,
         num_feature_levels=3,
-        with_box_refine=True,
-        as_two_stage=False,
         backbone=dict(
-            type='ResNet',
             depth=18,
             base_channels=16,
-            num_stages=4,
             out_indices=(0, 1, 2),  # strides 4, 8, 16: 16x16, 8x8, 4x4 maps of a 64x64 frame
             frozen_stages=-1,
-            norm_cfg=dict(type='BN', requires_grad=True),
+            norm_cfg=dict(requires_grad=True),
             norm_eval=False,
-            style='pytorch',
         ),
         neck=dict(
-            type='ChannelMapper',
-            in_channels=[16, 32, 64],
-            kernel_size=1,
-            out_channels=dims,
-            act_cfg=None,
-            norm_cfg=dict(type='GN', num_groups=8),
-            num_outs=3,
+            in_channels=[16, 32, 64], out_channels=dims, norm_cfg=dict(num_groups=8), num_outs=3
         ),
         encoder=dict(
             num_layers=2,
             layer_cfg=dict(
-                self_attn_cfg=dict(embed_dims=dims, num_levels=3, num_heads=4, batch_first=True),
+                self_attn_cfg=dict(embed_dims=dims, num_levels=3, num_heads=4),
                 ffn_cfg=dict(embed_dims=dims, feedforward_channels=2 * dims, ffn_drop=0.0),
             ),
         ),
         decoder=dict(
             num_layers=4,
-            return_intermediate=True,
             layer_cfg=dict(
-                self_attn_cfg=dict(embed_dims=dims, num_heads=4, dropout=0.0, batch_first=True),
-                cross_attn_cfg=dict(embed_dims=dims, num_levels=3, num_heads=4, batch_first=True),
+                self_attn_cfg=dict(embed_dims=dims, num_heads=4, dropout=0.0),
+                cross_attn_cfg=dict(embed_dims=dims, num_levels=3, num_heads=4),
                 ffn_cfg=dict(embed_dims=dims, feedforward_channels=2 * dims, ffn_drop=0.0),
             ),
-            post_norm_cfg=None,
         ),
-        positional_encoding=dict(num_feats=dims // 2, normalize=True, offset=-0.5),
-        bbox_head=dict(
-            type='DeformableDETRHead',
-            num_classes=len(classes),
-            embed_dims=dims,
-            sync_cls_avg_factor=True,
-            loss_cls=dict(
-                type='FocalLoss', use_sigmoid=True, gamma=2.0, alpha=0.25, loss_weight=2.0
-            ),
-            loss_bbox=dict(type='L1Loss', loss_weight=5.0),
-            loss_iou=dict(type='GIoULoss', loss_weight=2.0),
-        ),
-        train_cfg=dict(
-            assigner=dict(
-                type='HungarianAssigner',
-                match_costs=[
-                    dict(type='FocalLossCost', weight=2.0),
-                    dict(type='BBoxL1Cost', weight=5.0, box_format='xywh'),
-                    dict(type='IoUCost', iou_mode='giou', weight=2.0),
-                ],
-            )
-        ),
+        positional_encoding=dict(num_feats=dims // 2),
+        bbox_head=dict(num_classes=len(classes), embed_dims=dims),
         test_cfg=dict(max_per_img=20),
     ),
 )

@@ -4,7 +4,7 @@
 #   python -m tasks_recognition.demo.action_recognition --root data/demo
 #   python tools/train.py configs/tasks/ssv2_demo.py
 #   python tools/test.py configs/tasks/ssv2_demo.py work_dirs/ssv2_demo/epoch_N.pth
-_base_ = ['../_base_/default_runtime.py']
+_base_ = ['../_base_/default_runtime.py', '../_base_/models/vit_recognizer.py']
 
 default_scope = 'tasks_recognition'
 custom_imports = dict(imports=['tasks_recognition'], allow_failed_imports=False)
@@ -18,7 +18,6 @@ frame_interval = 2
 img_size = 32
 
 model = dict(
-    type='Recognizer3D',
     backbone=dict(
         type='VisionTransformer',
         img_size=img_size,
@@ -27,25 +26,10 @@ model = dict(
         depth=4,
         num_heads=4,
         mlp_ratio=2,
-        qkv_bias=True,
         num_frames=clip_len,
-        tubelet_size=2,
-        norm_cfg=dict(type='LN', eps=1e-6),
         init_values=0.1,
-        use_mean_pooling=True,
     ),
-    cls_head=dict(
-        type='TimeSformerHead',
-        num_classes=num_classes,
-        in_channels=96,
-        average_clips='prob',
-    ),
-    data_preprocessor=dict(
-        type='ActionDataPreprocessor',
-        mean=[123.675, 116.28, 103.53],
-        std=[58.395, 57.12, 57.375],
-        format_shape='NCTHW',
-    ),
+    cls_head=dict(num_classes=num_classes, in_channels=96),
 )
 
 dataset_type = 'ValidatedVideoDataset'

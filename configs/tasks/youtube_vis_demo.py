@@ -8,7 +8,7 @@
 #   python -m tasks_segmentation.demo.youtube_vis --root data/demo
 #   python tools/train.py configs/tasks/youtube_vis_demo.py
 #   python tools/test.py configs/tasks/youtube_vis_demo.py work_dirs/youtube_vis_demo/epoch_N.pth
-_base_ = ['../_base_/default_runtime.py']
+_base_ = ['../_base_/default_runtime.py', '../_base_/models/mask2former_vis.py']
 
 default_scope = 'tasks_segmentation'
 custom_imports = dict(imports=['tasks_segmentation'], allow_failed_imports=False)
@@ -19,117 +19,42 @@ num_frames = 2  # frames per training clip (the key frame and one reference fram
 dims = 64
 
 model = dict(
-    type='Mask2FormerVideo',
-    data_preprocessor=dict(
-        type='TrackDataPreprocessor',
-        mean=[123.675, 116.28, 103.53],
-        std=[58.395, 57.12, 57.375],
-        bgr_to_rgb=True,
-        pad_mask=True,
-        pad_size_divisor=32,
-    ),
     backbone=dict(
-        type='ResNet',
         depth=18,
         base_channels=16,
-        num_stages=4,
-        out_indices=(0, 1, 2, 3),
         frozen_stages=4,  # pretrained by the hook below, then frozen with its statistics
-        norm_cfg=dict(type='BN', requires_grad=True),
-        norm_eval=True,
-        style='pytorch',
+        norm_cfg=dict(requires_grad=True),
     ),
     track_head=dict(
-        type='Mask2FormerTrackHead',
         in_channels=[16, 32, 64, 128],
-        strides=[4, 8, 16, 32],
         feat_channels=dims,
         out_channels=dims,
         num_classes=num_classes,
         num_queries=20,
         num_frames=num_frames,
-        num_transformer_feat_level=3,
         pixel_decoder=dict(
-            type='MSDeformAttnPixelDecoder',
-            num_outs=3,
-            norm_cfg=dict(type='GN', num_groups=8),
-            act_cfg=dict(type='ReLU'),
+            norm_cfg=dict(num_groups=8),
             encoder=dict(
                 num_layers=2,
                 layer_cfg=dict(
-                    self_attn_cfg=dict(
-                        embed_dims=dims,
-                        num_heads=4,
-                        num_levels=3,
-                        num_points=4,
-                        im2col_step=128,
-                        dropout=0.0,
-                        batch_first=True,
-                    ),
-                    ffn_cfg=dict(
-                        embed_dims=dims,
-                        feedforward_channels=4 * dims,
-                        num_fcs=2,
-                        ffn_drop=0.0,
-                        act_cfg=dict(type='ReLU', inplace=True),
-                    ),
+                    self_attn_cfg=dict(embed_dims=dims, num_heads=4),
+                    ffn_cfg=dict(embed_dims=dims, feedforward_channels=4 * dims),
                 ),
             ),
-            positional_encoding=dict(num_feats=dims // 2, normalize=True),
+            positional_encoding=dict(num_feats=dims // 2),
         ),
-        enforce_decoder_input_project=False,
-        positional_encoding=dict(
-            type='SinePositionalEncoding3D', num_feats=dims // 2, normalize=True
-        ),
+        positional_encoding=dict(num_feats=dims // 2),
         transformer_decoder=dict(
-            return_intermediate=True,
             num_layers=6,
             layer_cfg=dict(
-                self_attn_cfg=dict(embed_dims=dims, num_heads=4, dropout=0.0, batch_first=True),
-                cross_attn_cfg=dict(embed_dims=dims, num_heads=4, dropout=0.0, batch_first=True),
-                ffn_cfg=dict(
-                    embed_dims=dims,
-                    feedforward_channels=4 * dims,
-                    num_fcs=2,
-                    ffn_drop=0.0,
-                    act_cfg=dict(type='ReLU', inplace=True),
-                ),
+                self_attn_cfg=dict(embed_dims=dims, num_heads=4),
+                cross_attn_cfg=dict(embed_dims=dims, num_heads=4),
+                ffn_cfg=dict(embed_dims=dims, feedforward_channels=4 * dims),
             ),
-            init_cfg=None,
         ),
-        loss_cls=dict(
-            type='CrossEntropyLoss',
-            use_sigmoid=False,
-            loss_weight=2.0,
-            reduction='mean',
-            class_weight=[1.0] * num_classes + [0.1],
-        ),
-        loss_mask=dict(
-            type='CrossEntropyLoss', use_sigmoid=True, reduction='mean', loss_weight=5.0
-        ),
-        loss_dice=dict(
-            type='DiceLoss',
-            use_sigmoid=True,
-            activate=True,
-            reduction='mean',
-            naive_dice=True,
-            eps=1.0,
-            loss_weight=5.0,
-        ),
-        train_cfg=dict(
-            num_points=1024,  # a 96x96 frame has 9,216 pixels (mmdet's 12,544 is for 360p)
-            oversample_ratio=3.0,
-            importance_sample_ratio=0.75,
-            assigner=dict(
-                type='HungarianAssigner',
-                match_costs=[
-                    dict(type='ClassificationCost', weight=2.0),
-                    dict(type='CrossEntropyLossCost', weight=5.0, use_sigmoid=True),
-                    dict(type='DiceCost', weight=5.0, pred_act=True, eps=1.0),
-                ],
-            ),
-            sampler=dict(type='MaskPseudoSampler'),
-        ),
+        loss_cls=dict(class_weight=[1.0] * num_classes + [0.1]),
+        # a 96x96 frame has 9,216 pixels (mmdet's 12,544 is for 360p)
+        train_cfg=dict(num_points=1024),
     ),
 )
 

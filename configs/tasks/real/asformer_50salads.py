@@ -6,10 +6,7 @@
 #       work_dirs/asformer_50salads/epoch_120.pth
 # Another split k: --cfg-options train_dataloader.dataset.ann_file=splits/train.splitk.bundle
 #   val_dataloader.dataset.ann_file=splits/test.splitk.bundle (test likewise).
-_base_ = [
-    '../../_base_/default_runtime.py',
-    '../../../packages/tasks_segmentation/tasks_segmentation/configs/asformer_ms_tcn.py',
-]
+_base_ = ['../../_base_/asformer_ms_tcn.py']
 
 data_root = 'data/50salads'
 # num_classes: the head's, which mapping.txt must count
@@ -18,4 +15,3 @@ model = dict(backbone=dict(num_classes=19))
 train_dataloader = dict(dataset=dataset)
 val_dataloader = dict(dataset=dataset)
 test_dataloader = dict(dataset=dataset)
-default_hooks = dict(checkpoint=dict(interval=10, max_keep_ckpts=3))

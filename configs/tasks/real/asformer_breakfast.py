@@ -1,10 +1,7 @@
 # ASFormer on Breakfast (MS-TCN layout, I3D features at 15 fps; 4 splits, 48 classes;
 # the paper lowers the learning rate to 1e-4). Data into data/breakfast, then
 #   python tools/train.py configs/tasks/real/asformer_breakfast.py
-_base_ = [
-    '../../_base_/default_runtime.py',
-    '../../../packages/tasks_segmentation/tasks_segmentation/configs/asformer_ms_tcn.py',
-]
+_base_ = ['../../_base_/asformer_ms_tcn.py']
 
 data_root = 'data/breakfast'
 # num_classes: the head's, which mapping.txt must count
@@ -14,4 +11,3 @@ train_dataloader = dict(dataset=dataset)
 val_dataloader = dict(dataset=dataset)
 test_dataloader = dict(dataset=dataset)
 optim_wrapper = dict(optimizer=dict(lr=1e-4))
-default_hooks = dict(checkpoint=dict(interval=10, max_keep_ckpts=3))

@@ -1,10 +1,7 @@
 # ASFormer on GTEA (MS-TCN layout, I3D features at 15 fps; 4 splits, 11 classes; the
 # paper raises channel masking to 0.5 against over-fitting). Data into data/gtea, then
 #   python tools/train.py configs/tasks/real/asformer_gtea.py
-_base_ = [
-    '../../_base_/default_runtime.py',
-    '../../../packages/tasks_segmentation/tasks_segmentation/configs/asformer_ms_tcn.py',
-]
+_base_ = ['../../_base_/asformer_ms_tcn.py']
 
 data_root = 'data/gtea'
 # num_classes: the head's, which mapping.txt must count
@@ -13,4 +10,3 @@ model = dict(backbone=dict(num_classes=11, channel_dropout=0.5))
 train_dataloader = dict(dataset=dataset)
 val_dataloader = dict(dataset=dataset)
 test_dataloader = dict(dataset=dataset)
-default_hooks = dict(checkpoint=dict(interval=10, max_keep_ckpts=3))

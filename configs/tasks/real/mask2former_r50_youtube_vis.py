@@ -10,7 +10,7 @@
 # CodaLab server (format_only), as mmdet's config does.
 #   python tools/train.py configs/tasks/real/mask2former_r50_youtube_vis.py
 #   python tools/test.py configs/tasks/real/mask2former_r50_youtube_vis.py CKPT
-_base_ = ['../../_base_/default_runtime.py']
+_base_ = ['../../_base_/default_runtime.py', '../../_base_/models/mask2former_vis.py']
 
 default_scope = 'tasks_segmentation'
 custom_imports = dict(imports=['tasks_segmentation'], allow_failed_imports=False)
@@ -18,115 +18,41 @@ custom_imports = dict(imports=['tasks_segmentation'], allow_failed_imports=False
 num_classes = 40
 num_frames = 2
 model = dict(
-    type='Mask2FormerVideo',
-    data_preprocessor=dict(
-        type='TrackDataPreprocessor',
-        mean=[123.675, 116.28, 103.53],
-        std=[58.395, 57.12, 57.375],
-        bgr_to_rgb=True,
-        pad_mask=True,
-        pad_size_divisor=32,
-    ),
     backbone=dict(
-        type='ResNet',
         depth=50,
-        num_stages=4,
-        out_indices=(0, 1, 2, 3),
         frozen_stages=-1,
-        norm_cfg=dict(type='BN', requires_grad=False),
-        norm_eval=True,
-        style='pytorch',
+        norm_cfg=dict(requires_grad=False),
         init_cfg=dict(type='Pretrained', checkpoint='torchvision://resnet50'),
     ),
     track_head=dict(
-        type='Mask2FormerTrackHead',
         in_channels=[256, 512, 1024, 2048],
-        strides=[4, 8, 16, 32],
         feat_channels=256,
         out_channels=256,
         num_classes=num_classes,
         num_queries=100,
         num_frames=num_frames,
-        num_transformer_feat_level=3,
         pixel_decoder=dict(
-            type='MSDeformAttnPixelDecoder',
-            num_outs=3,
-            norm_cfg=dict(type='GN', num_groups=32),
-            act_cfg=dict(type='ReLU'),
+            norm_cfg=dict(num_groups=32),
             encoder=dict(
                 num_layers=6,
                 layer_cfg=dict(
-                    self_attn_cfg=dict(
-                        embed_dims=256,
-                        num_heads=8,
-                        num_levels=3,
-                        num_points=4,
-                        im2col_step=128,
-                        dropout=0.0,
-                        batch_first=True,
-                    ),
-                    ffn_cfg=dict(
-                        embed_dims=256,
-                        feedforward_channels=1024,
-                        num_fcs=2,
-                        ffn_drop=0.0,
-                        act_cfg=dict(type='ReLU', inplace=True),
-                    ),
+                    self_attn_cfg=dict(embed_dims=256, num_heads=8),
+                    ffn_cfg=dict(embed_dims=256, feedforward_channels=1024),
                 ),
             ),
-            positional_encoding=dict(num_feats=128, normalize=True),
+            positional_encoding=dict(num_feats=128),
         ),
-        enforce_decoder_input_project=False,
-        positional_encoding=dict(type='SinePositionalEncoding3D', num_feats=128, normalize=True),
+        positional_encoding=dict(num_feats=128),
         transformer_decoder=dict(
-            return_intermediate=True,
             num_layers=9,
             layer_cfg=dict(
-                self_attn_cfg=dict(embed_dims=256, num_heads=8, dropout=0.0, batch_first=True),
-                cross_attn_cfg=dict(embed_dims=256, num_heads=8, dropout=0.0, batch_first=True),
-                ffn_cfg=dict(
-                    embed_dims=256,
-                    feedforward_channels=2048,
-                    num_fcs=2,
-                    ffn_drop=0.0,
-                    act_cfg=dict(type='ReLU', inplace=True),
-                ),
+                self_attn_cfg=dict(embed_dims=256, num_heads=8),
+                cross_attn_cfg=dict(embed_dims=256, num_heads=8),
+                ffn_cfg=dict(embed_dims=256, feedforward_channels=2048),
             ),
-            init_cfg=None,
         ),
-        loss_cls=dict(
-            type='CrossEntropyLoss',
-            use_sigmoid=False,
-            loss_weight=2.0,
-            reduction='mean',
-            class_weight=[1.0] * num_classes + [0.1],
-        ),
-        loss_mask=dict(
-            type='CrossEntropyLoss', use_sigmoid=True, reduction='mean', loss_weight=5.0
-        ),
-        loss_dice=dict(
-            type='DiceLoss',
-            use_sigmoid=True,
-            activate=True,
-            reduction='mean',
-            naive_dice=True,
-            eps=1.0,
-            loss_weight=5.0,
-        ),
-        train_cfg=dict(
-            num_points=12544,
-            oversample_ratio=3.0,
-            importance_sample_ratio=0.75,
-            assigner=dict(
-                type='HungarianAssigner',
-                match_costs=[
-                    dict(type='ClassificationCost', weight=2.0),
-                    dict(type='CrossEntropyLossCost', weight=5.0, use_sigmoid=True),
-                    dict(type='DiceCost', weight=5.0, pred_act=True, eps=1.0),
-                ],
-            ),
-            sampler=dict(type='MaskPseudoSampler'),
-        ),
+        loss_cls=dict(class_weight=[1.0] * num_classes + [0.1]),
+        train_cfg=dict(num_points=12544),
     ),
     init_cfg=dict(
         type='Pretrained',

@@ -5,87 +5,47 @@
 # mmtracking's tools/dataset_converters/ilsvrc/imagenet2coco_vid.py writes it:
 #   data/ILSVRC/annotations/imagenet_vid_{train,val}.json, frames under data/ILSVRC/Data/VID/.
 #   python tools/train.py configs/tasks/real/transvod_r50_imagenet_vid.py
-_base_ = ['../../_base_/default_runtime.py']
+_base_ = ['../../_base_/default_runtime.py', '../../_base_/models/temporal_query_detr.py']
 
 default_scope = 'tasks_detection'
 custom_imports = dict(imports=['tasks_detection'], allow_failed_imports=False)
 
 dims = 256
 model = dict(
-    type='TemporalQueryDETR',
-    num_temporal_layers=1,
-    data_preprocessor=dict(
-        type='TrackDataPreprocessor',
-        mean=[123.675, 116.28, 103.53],
-        std=[58.395, 57.12, 57.375],
-        bgr_to_rgb=True,
-        pad_size_divisor=1,
-    ),
     detector=dict(
-        type='DeformableDETR',
         num_queries=300,
         num_feature_levels=4,
-        with_box_refine=True,
-        as_two_stage=False,
         backbone=dict(
-            type='ResNet',
             depth=50,
-            num_stages=4,
             out_indices=(1, 2, 3),
             frozen_stages=1,
-            norm_cfg=dict(type='BN', requires_grad=False),
+            norm_cfg=dict(requires_grad=False),
             norm_eval=True,
-            style='pytorch',
             init_cfg=dict(type='Pretrained', checkpoint='torchvision://resnet50'),
         ),
         neck=dict(
-            type='ChannelMapper',
             in_channels=[512, 1024, 2048],
-            kernel_size=1,
             out_channels=dims,
-            act_cfg=None,
-            norm_cfg=dict(type='GN', num_groups=32),
+            norm_cfg=dict(num_groups=32),
             num_outs=4,
         ),
         encoder=dict(
             num_layers=6,
             layer_cfg=dict(
-                self_attn_cfg=dict(embed_dims=dims, batch_first=True),
+                self_attn_cfg=dict(embed_dims=dims),
                 ffn_cfg=dict(embed_dims=dims, feedforward_channels=1024, ffn_drop=0.1),
             ),
         ),
         decoder=dict(
             num_layers=6,
-            return_intermediate=True,
             layer_cfg=dict(
-                self_attn_cfg=dict(embed_dims=dims, num_heads=8, dropout=0.1, batch_first=True),
-                cross_attn_cfg=dict(embed_dims=dims, batch_first=True),
+                self_attn_cfg=dict(embed_dims=dims, num_heads=8, dropout=0.1),
+                cross_attn_cfg=dict(embed_dims=dims),
                 ffn_cfg=dict(embed_dims=dims, feedforward_channels=1024, ffn_drop=0.1),
             ),
-            post_norm_cfg=None,
         ),
-        positional_encoding=dict(num_feats=dims // 2, normalize=True, offset=-0.5),
-        bbox_head=dict(
-            type='DeformableDETRHead',
-            num_classes=30,
-            embed_dims=dims,
-            sync_cls_avg_factor=True,
-            loss_cls=dict(
-                type='FocalLoss', use_sigmoid=True, gamma=2.0, alpha=0.25, loss_weight=2.0
-            ),
-            loss_bbox=dict(type='L1Loss', loss_weight=5.0),
-            loss_iou=dict(type='GIoULoss', loss_weight=2.0),
-        ),
-        train_cfg=dict(
-            assigner=dict(
-                type='HungarianAssigner',
-                match_costs=[
-                    dict(type='FocalLossCost', weight=2.0),
-                    dict(type='BBoxL1Cost', weight=5.0, box_format='xywh'),
-                    dict(type='IoUCost', iou_mode='giou', weight=2.0),
-                ],
-            )
-        ),
+        positional_encoding=dict(num_feats=dims // 2),
+        bbox_head=dict(num_classes=30, embed_dims=dims),
         test_cfg=dict(max_per_img=100),
     ),
 )

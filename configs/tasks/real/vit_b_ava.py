@@ -6,7 +6,7 @@
 #   data/ava/rawframes/<video_id>/img_%05d.jpg (30 fps),
 #   data/ava/annotations/ava_{train,val}_v2.2.csv, ..._excluded_timestamps_v2.2.csv,
 #   ava_action_list_v2.2_for_activitynet_2019.pbtxt, ava_dense_proposals_*.FAIR.recall_93.9.pkl
-_base_ = ['../../_base_/default_runtime.py']
+_base_ = ['../../_base_/default_runtime.py', '../../_base_/models/vit_fastrcnn_ava.py']
 
 default_scope = 'tasks_detection'
 custom_imports = dict(imports=['tasks_detection'], allow_failed_imports=False)
@@ -19,64 +19,20 @@ num_classes = 81
 clip_len, frame_interval = 16, 4
 
 model = dict(
-    type='FastRCNN',
-    _scope_='mmdet',
     init_cfg=dict(type='Pretrained', checkpoint=url),
     backbone=dict(
-        type='mmaction.VisionTransformer',
         img_size=224,
-        patch_size=16,
         embed_dims=768,
         depth=12,
         num_heads=12,
         mlp_ratio=4,
-        qkv_bias=True,
         num_frames=clip_len,
-        norm_cfg=dict(type='LN', eps=1e-6),
         drop_path_rate=0.2,
-        use_mean_pooling=False,
-        return_feat_map=True,
     ),
     roi_head=dict(
-        type='AVARoIHead',
-        bbox_roi_extractor=dict(
-            type='SingleRoIExtractor3D',
-            roi_layer_type='RoIAlign',
-            output_size=8,
-            with_temporal_pool=True,
-        ),
-        bbox_head=dict(
-            type='BBoxHeadAVA',
-            background_class=True,
-            in_channels=768,
-            num_classes=num_classes,
-            multilabel=True,
-            dropout_ratio=0.5,
-        ),
+        bbox_roi_extractor=dict(output_size=8),
+        bbox_head=dict(in_channels=768, num_classes=num_classes),
     ),
-    data_preprocessor=dict(
-        type='ActionDataPreprocessor',
-        _scope_='mmaction',
-        mean=[123.675, 116.28, 103.53],
-        std=[58.395, 57.12, 57.375],
-        format_shape='NCTHW',
-    ),
-    train_cfg=dict(
-        rcnn=dict(
-            assigner=dict(
-                type='MaxIoUAssignerAVA', pos_iou_thr=0.9, neg_iou_thr=0.9, min_pos_iou=0.9
-            ),
-            sampler=dict(
-                type='RandomSampler',
-                num=32,
-                pos_fraction=1,
-                neg_pos_ub=-1,
-                add_gt_as_proposals=True,
-            ),
-            pos_weight=1.0,
-        )
-    ),
-    test_cfg=dict(rcnn=None),
 )
 
 data_root = 'data/ava'

@@ -4,7 +4,7 @@
 # Data as mmaction2's tools/data/sthv2 prepare it:
 #   data/sthv2/videos/<id>.mp4, data/sthv2/sthv2_{train,val}_list_videos.txt,
 #   data/sthv2/annotations/something-something-v2-labels.json
-_base_ = ['../../_base_/default_runtime.py']
+_base_ = ['../../_base_/default_runtime.py', '../../_base_/models/vit_recognizer.py']
 
 default_scope = 'tasks_recognition'
 custom_imports = dict(imports=['tasks_recognition'], allow_failed_imports=False)
@@ -21,7 +21,6 @@ pretrained = (
 )
 
 model = dict(
-    type='Recognizer3D',
     backbone=dict(
         # mmaction2's VisionTransformer (same arguments, same state dict: its checkpoints load
         # strictly) with attention through scaled_dot_product_attention, which never stores
@@ -33,27 +32,11 @@ model = dict(
         depth=12,
         num_heads=12,
         mlp_ratio=4,
-        qkv_bias=True,
         num_frames=clip_len,
-        tubelet_size=2,
-        norm_cfg=dict(type='LN', eps=1e-6),
-        use_mean_pooling=True,
         drop_path_rate=0.1,
         init_cfg=dict(type='Pretrained', checkpoint=pretrained, prefix='backbone.'),
     ),
-    cls_head=dict(
-        type='TimeSformerHead',
-        num_classes=num_classes,
-        in_channels=embed_dims,
-        dropout_ratio=0.5,
-        average_clips='prob',
-    ),
-    data_preprocessor=dict(
-        type='ActionDataPreprocessor',
-        mean=[123.675, 116.28, 103.53],
-        std=[58.395, 57.12, 57.375],
-        format_shape='NCTHW',
-    ),
+    cls_head=dict(num_classes=num_classes, in_channels=embed_dims, dropout_ratio=0.5),
 )
 
 dataset_type = 'ValidatedVideoDataset'
