@@ -45,3 +45,25 @@ def test_the_real_asformer_configs_take_the_recipe_that_ships_with_the_package()
     assert real.model.backbone.num_layers == recipe.model.backbone.num_layers == 10
     assert real.custom_hooks == recipe.custom_hooks
     assert real.optim_wrapper.optimizer.lr == 1e-4  # Breakfast's own change on top
+
+
+# bases that define helper keys only: a config lists one beside its primary's config and sets
+# its own keys from them, so none may define a key that a task config defines (MMEngine
+# refuses two bases sharing a key)
+HELPER_BASES = sorted(
+    glob.glob(osp.join(ROOT, 'configs', '_base_', 'schedules', '*.py'))
+    + glob.glob(osp.join(ROOT, 'configs', '_base_', 'baselines', '*.py'))
+    + [osp.join(ROOT, 'configs', 'dlm', '_base_', 'multi_task_prompt_model.py')]
+)
+TASK_CONFIGS = sorted(glob.glob(osp.join(ROOT, 'configs', 'tasks', '**', '*.py'), recursive=True))
+
+
+def test_helper_bases_define_no_key_that_a_task_config_defines():
+    task_keys = set()
+    for path in TASK_CONFIGS:
+        task_keys |= set(Config.fromfile(path, import_custom_modules=False))
+    assert len(HELPER_BASES) >= 4
+    for path in HELPER_BASES:
+        keys = set(Config.fromfile(path, import_custom_modules=False))
+        assert keys, path
+        assert not keys & task_keys, (osp.relpath(path, ROOT), sorted(keys & task_keys))

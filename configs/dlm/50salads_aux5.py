@@ -8,17 +8,14 @@
 #   python tools/demo.py configs/dlm/50salads_aux5.py     (trains what is missing, then this)
 _base_ = ['../tasks/50salads_demo.py', '_base_/demo_auxiliaries.py']
 
+# the DLM model of configs/dlm/_base_/multi_task_prompt_model.py on this primary
 model = dict(
-    _delete_=True,
-    type='dlm.MultiTaskPromptModel',
+    _base_.dlm_model,
     primary=dict(
         type='tasks_segmentation.ActionSegmentationTask',
         task_config='configs/tasks/50salads_demo.py',
     ),
     auxiliaries={k: v for k, v in _base_.demo_auxiliaries.items() if k != '50salads'},
-    mapper=_base_.dlm_mapper,
-    train_head=False,
-    infer_mode='static',
 )
 
 # the primary's features plus a clip of frames for the auxiliary views
@@ -33,8 +30,8 @@ test_dataloader = val_dataloader
 # 20 epochs of 4 batches; validation (static prompts, no auxiliary model) at 10 and 20
 max_epochs = 20
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs, val_begin=10, val_interval=10)
-optim_wrapper = dict(optimizer=dict(type='AdamW', lr=1e-3, weight_decay=1e-4))
-param_scheduler = [
-    dict(type='CosineAnnealingLR', T_max=max_epochs, eta_min=1e-5, by_epoch=True),
-]
+# the mapper's AdamW and cosine decay (configs/_base_/schedules/prompt_adamw_cosine.py); the
+# single-task run's optim_wrapper sets nothing but its optimizer, which this replaces
+optim_wrapper = dict(optimizer=_base_.dlm_optimizer)
+param_scheduler = [dict(_base_.dlm_cosine, T_max=max_epochs)]
 custom_hooks = _base_.dlm_hooks

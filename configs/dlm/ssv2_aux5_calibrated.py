@@ -14,15 +14,7 @@ model = dict(static_calibration=True)
 train_cfg = dict(max_epochs=max_epochs, val_begin=max_epochs, val_interval=max_epochs)
 # the base run's cosine schedule, ended where calibration begins
 param_scheduler = [
-    dict(
-        type='CosineAnnealingLR',
-        T_max=main_epochs,
-        eta_min=1e-5,
-        begin=0,
-        end=main_epochs,
-        by_epoch=True,
-        convert_to_iter_based=True,
-    ),
+    dict(_base_.dlm_cosine, T_max=main_epochs, begin=0, end=main_epochs, convert_to_iter_based=True)
 ]
 default_hooks = dict(checkpoint=dict(interval=max_epochs))
 # distributed runs: the mapper is unused while calibrating, the calibrated prompts before

@@ -12,17 +12,14 @@ _base_ = ['../tasks/thumos14_demo.py', '_base_/demo_auxiliaries.py']
 auxiliaries = {k: v for k, v in _base_.demo_auxiliaries.items() if k != 'thumos14'}
 # Mask2Former-VIS attends over every frame it is given: 16 of a video's ~150 frames
 auxiliaries['youtube_vis'] = dict(auxiliaries['youtube_vis'], view_frames=16)
+# the DLM model of configs/dlm/_base_/multi_task_prompt_model.py on this primary
 model = dict(
-    _delete_=True,
-    type='dlm.MultiTaskPromptModel',
+    _base_.dlm_model,
     primary=dict(
         type='tasks_detection.TemporalDetectionTask',
         task_config='configs/tasks/thumos14_demo.py',
     ),
     auxiliaries=auxiliaries,
-    mapper=_base_.dlm_mapper,
-    train_head=False,
-    infer_mode='static',
 )
 
 # the snippet features plus the centre frame of every snippet, for the auxiliary views
@@ -49,17 +46,8 @@ max_epochs = 15
 train_cfg = dict(
     type='EpochBasedTrainLoop', max_epochs=max_epochs, val_begin=max_epochs, val_interval=max_epochs
 )
-optim_wrapper = dict(
-    _delete_=True, type='OptimWrapper', optimizer=dict(type='AdamW', lr=1e-3, weight_decay=1e-4)
-)
-param_scheduler = [
-    dict(
-        type='CosineAnnealingLR',
-        T_max=max_epochs,
-        eta_min=1e-5,
-        by_epoch=True,
-        convert_to_iter_based=True,
-    ),
-]
-default_hooks = dict(checkpoint=dict(interval=max_epochs, max_keep_ckpts=1, save_best=None))
+# the mapper's AdamW and cosine decay (configs/_base_/schedules/prompt_adamw_cosine.py)
+optim_wrapper = _base_.dlm_optim_wrapper
+param_scheduler = [dict(_base_.dlm_cosine, T_max=max_epochs, convert_to_iter_based=True)]
+default_hooks = dict(checkpoint=dict(_base_.dlm_end_checkpoint, interval=max_epochs))
 custom_hooks = _base_.dlm_hooks

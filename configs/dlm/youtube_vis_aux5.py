@@ -9,17 +9,14 @@
 #   python tools/demo.py configs/dlm/youtube_vis_aux5.py     (trains what is missing, then this)
 _base_ = ['../tasks/youtube_vis_demo.py', '_base_/demo_auxiliaries.py']
 
+# the DLM model of configs/dlm/_base_/multi_task_prompt_model.py on this primary
 model = dict(
-    _delete_=True,
-    type='dlm.MultiTaskPromptModel',
+    _base_.dlm_model,
     primary=dict(
         type='tasks_segmentation.VideoInstanceSegmentationTask',
         task_config='configs/tasks/youtube_vis_demo.py',
     ),
     auxiliaries={k: v for k, v in _base_.demo_auxiliaries.items() if k != 'youtube_vis'},
-    mapper=_base_.dlm_mapper,
-    train_head=False,
-    infer_mode='static',
 )
 
 # about 200 mapper updates: 4 epochs of 50 batches of 4 two-frame clips;
@@ -28,17 +25,8 @@ max_epochs = 4
 train_cfg = dict(
     type='EpochBasedTrainLoop', max_epochs=max_epochs, val_begin=max_epochs, val_interval=max_epochs
 )
-optim_wrapper = dict(
-    _delete_=True, type='OptimWrapper', optimizer=dict(type='AdamW', lr=1e-3, weight_decay=1e-4)
-)
-param_scheduler = [
-    dict(
-        type='CosineAnnealingLR',
-        T_max=max_epochs,
-        eta_min=1e-5,
-        by_epoch=True,
-        convert_to_iter_based=True,
-    ),
-]
-default_hooks = dict(checkpoint=dict(interval=max_epochs, max_keep_ckpts=1, save_best=None))
+# the mapper's AdamW and cosine decay (configs/_base_/schedules/prompt_adamw_cosine.py)
+optim_wrapper = _base_.dlm_optim_wrapper
+param_scheduler = [dict(_base_.dlm_cosine, T_max=max_epochs, convert_to_iter_based=True)]
+default_hooks = dict(checkpoint=dict(_base_.dlm_end_checkpoint, interval=max_epochs))
 custom_hooks = _base_.dlm_hooks

@@ -7,7 +7,7 @@
 # why the paper's third ViT task (THUMOS14) is not part of it here.
 #   python tools/train.py configs/tasks/ava_demo.py
 #   python tools/train.py configs/baselines/hps/ava.py
-_base_ = ['../../tasks/ava_demo.py']
+_base_ = ['../../tasks/ava_demo.py', '../../_base_/baselines/hps.py']
 
 from mmengine.config import Config as _Config  # noqa: E402
 
@@ -37,8 +37,7 @@ model = dict(
 hps_iters = 2 * 80 * 20
 hps_warmup = hps_iters // 80
 train_cfg = dict(
-    _delete_=True,
-    type='dlm.RoundRobinTrainLoop',
+    _base_.hps_train_cfg,
     task='ava',
     other_dataloaders=dict(
         ssv2=dict(
@@ -50,19 +49,11 @@ train_cfg = dict(
     val_interval=hps_iters // 4,
 )
 param_scheduler = [
-    dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=hps_warmup),
-    dict(
-        type='CosineAnnealingLR',
-        T_max=hps_iters - hps_warmup,
-        eta_min=1e-5,
-        by_epoch=False,
-        begin=hps_warmup,
-        end=hps_iters,
-    ),
+    dict(_base_.hps_warmup_lr, end=hps_warmup),
+    dict(_base_.hps_cosine_lr, T_max=hps_iters - hps_warmup, begin=hps_warmup, end=hps_iters),
 ]
-# MMEngine's paramwise options walk the module tree and would list the shared blocks once
-# per task ("some parameters appear in more than one parameter group"): plain AdamW here
-optim_wrapper = dict(paramwise_cfg=dict(_delete_=True))
+# the task's AdamW without its paramwise options (configs/_base_/baselines/hps.py says why)
+optim_wrapper = _base_.hps_optim_wrapper
 default_hooks = dict(checkpoint=dict(by_epoch=False, interval=hps_iters // 4))
 log_processor = dict(by_epoch=False)
 work_dir = 'work_dirs/baselines/hps/ava'

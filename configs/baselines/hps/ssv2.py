@@ -8,7 +8,7 @@
 # the other tasks are not ViTs at all, so the paper's three-task HPS is two tasks here.
 #   python tools/train.py configs/tasks/ssv2_demo.py
 #   python tools/train.py configs/baselines/hps/ssv2.py
-_base_ = ['../../tasks/ssv2_demo.py']
+_base_ = ['../../tasks/ssv2_demo.py', '../../_base_/baselines/hps.py']
 
 from mmengine.config import Config as _Config  # noqa: E402
 
@@ -43,8 +43,7 @@ model = dict(
 hps_iters = 2 * 20 * 38
 hps_warmup = hps_iters // 20
 train_cfg = dict(
-    _delete_=True,
-    type='dlm.RoundRobinTrainLoop',
+    _base_.hps_train_cfg,
     task='ssv2',
     other_dataloaders=dict(
         ava=dict(
@@ -56,19 +55,11 @@ train_cfg = dict(
     val_interval=hps_iters // 5,
 )
 param_scheduler = [
-    dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=hps_warmup),
-    dict(
-        type='CosineAnnealingLR',
-        T_max=hps_iters - hps_warmup,
-        eta_min=1e-5,
-        by_epoch=False,
-        begin=hps_warmup,
-        end=hps_iters,
-    ),
+    dict(_base_.hps_warmup_lr, end=hps_warmup),
+    dict(_base_.hps_cosine_lr, T_max=hps_iters - hps_warmup, begin=hps_warmup, end=hps_iters),
 ]
-# MMEngine's paramwise options walk the module tree and would list the shared blocks once
-# per task ("some parameters appear in more than one parameter group"): plain AdamW here
-optim_wrapper = dict(paramwise_cfg=dict(_delete_=True))
+# the task's AdamW without its paramwise options (configs/_base_/baselines/hps.py says why)
+optim_wrapper = _base_.hps_optim_wrapper
 default_hooks = dict(checkpoint=dict(by_epoch=False, interval=hps_iters // 5))
 log_processor = dict(by_epoch=False)
 work_dir = 'work_dirs/baselines/hps/ssv2'

@@ -2,11 +2,7 @@
 # primary's width join before its first encoder layer; no auxiliary model runs. Data and
 # schedule are the DLM run's, so only the prompts differ.
 #   python tools/train.py configs/baselines/vpt_shallow/ssv2.py
-_base_ = ['../../dlm/ssv2_aux5.py']
+_base_ = ['../../dlm/ssv2_aux5.py', '../../_base_/baselines/vpt_shallow.py']
 
-model = dict(
-    auxiliaries=None,
-    mapper=dict(_delete_=True, type='StaticPrompts', num_prompts=8),
-    prompt_layer=0,
-)
+model = _base_.vpt_shallow_model  # configs/_base_/baselines/vpt_shallow.py
 work_dir = 'work_dirs/baselines/vpt_shallow/ssv2'

@@ -2,13 +2,9 @@
 # primary's width join before its first encoder layer; no auxiliary model runs. Data and
 # schedule are the DLM run's, so only the prompts differ.
 #   python tools/train.py configs/baselines/vpt_shallow/thumos14.py
-_base_ = ['../../dlm/thumos14_aux5.py']
+_base_ = ['../../dlm/thumos14_aux5.py', '../../_base_/baselines/vpt_shallow.py']
 
-model = dict(
-    auxiliaries=None,
-    mapper=dict(_delete_=True, type='StaticPrompts', num_prompts=8),
-    prompt_layer=0,
-)
+model = _base_.vpt_shallow_model  # configs/_base_/baselines/vpt_shallow.py
 work_dir = 'work_dirs/baselines/vpt_shallow/thumos14'
 
 # no auxiliary model runs, so the inputs are read as the single-task model reads them (the

@@ -1,9 +1,12 @@
 # The six demo tasks as auxiliaries of a DLM run (the model takes them in name order), each the
 # frozen single-task model of its configs/tasks/<task>_demo.py (checkpoint: the work dir of
-# that run), plus the mapper and hooks every demo DLM run shares. A DLM config inherits
-# this beside its primary's demo config and takes the five other tasks:
+# that run), plus the hooks every demo DLM run shares and, from its bases, the DLM model
+# (dlm_model, dlm_mapper) and the mapper's schedule (dlm_optim_wrapper, dlm_cosine, ...).
+# A DLM config inherits this beside its primary's demo config and takes the five other tasks:
 #   auxiliaries={k: v for k, v in _base_.demo_auxiliaries.items() if k != '<primary>'}
 # Names start with demo_/dlm_ so that they never clash with a task config's variables.
+_base_ = ['multi_task_prompt_model.py', '../../_base_/schedules/prompt_adamw_cosine.py']
+
 demo_auxiliaries = {
     'ssv2': dict(
         type='tasks_recognition.ActionRecognitionTask',
@@ -39,7 +42,6 @@ demo_auxiliaries = {
     ),
 }
 
-dlm_mapper = dict(type='DoubleLayerMapper', num_prompts=8, reduction=16, adapter_reduction=16)
 dlm_hooks = [
     dict(type='dlm.PromptCheckpointHook'),
     # tiny models on a small shared CPU run several times faster on one thread

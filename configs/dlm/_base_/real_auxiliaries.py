@@ -1,9 +1,12 @@
 # The six tasks at the paper's size as auxiliaries of a DLM run, each the frozen model of
-# its configs/tasks/real/*.py (checkpoint: the work dir of that run), plus the mapper and
-# hooks every real DLM run shares. A DLM config in configs/dlm/real/ inherits this beside its
-# primary's real config and takes the five other tasks:
+# its configs/tasks/real/*.py (checkpoint: the work dir of that run), plus the hooks every
+# real DLM run shares and, from its bases, the DLM model (dlm_model, dlm_mapper) and the
+# mapper's schedule (dlm_optim_wrapper, dlm_cosine, ...). A DLM config in configs/dlm/real/
+# inherits this beside its primary's real config and takes the five other tasks:
 #   auxiliaries={k: v for k, v in _base_.real_auxiliaries.items() if k != '<primary>'}
 # Names start with real_/dlm_ so that they never clash with a task config's variables.
+_base_ = ['multi_task_prompt_model.py', '../../_base_/schedules/prompt_adamw_cosine.py']
+
 real_videomae_vit_b = (
     'https://download.openmmlab.com/mmaction/v1.0/recognition/videomae/'
     'vit-base-p16_videomae-k400-pre_16x4x1_kinetics-400_20221013-860a3cd3.pth'
@@ -87,5 +90,4 @@ real_auxiliaries = {
     ),
 }
 
-dlm_mapper = dict(type='DoubleLayerMapper', num_prompts=8, reduction=16, adapter_reduction=16)
 dlm_hooks = [dict(type='dlm.PromptCheckpointHook')]

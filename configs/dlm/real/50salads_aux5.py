@@ -10,17 +10,14 @@
 #   python tools/train.py configs/dlm/real/50salads_aux5.py
 _base_ = ['../../tasks/real/asformer_50salads.py', '../_base_/real_auxiliaries.py']
 
+# the DLM model of configs/dlm/_base_/multi_task_prompt_model.py on this primary
 model = dict(
-    _delete_=True,
-    type='dlm.MultiTaskPromptModel',
+    _base_.dlm_model,
     primary=dict(
         type='tasks_segmentation.ActionSegmentationTask',
         task_config='configs/tasks/real/asformer_50salads.py',
     ),
     auxiliaries={k: v for k, v in _base_.real_auxiliaries.items() if k != '50salads'},
-    mapper=_base_.dlm_mapper,
-    train_head=False,
-    infer_mode='static',
 )
 
 # the I3D features plus a 16-frame clip of the video for the auxiliary views (short side 256)
@@ -37,10 +34,7 @@ train_dataloader = dict(dataset=frames)
 val_dataloader = dict(dataset=frames)
 test_dataloader = dict(dataset=frames)
 
-optim_wrapper = dict(
-    _delete_=True, type='OptimWrapper', optimizer=dict(type='AdamW', lr=1e-3, weight_decay=1e-4)
-)
-param_scheduler = [
-    dict(type='CosineAnnealingLR', T_max=_base_.train_cfg.max_epochs, eta_min=1e-5, by_epoch=True),
-]
+# the mapper's AdamW and cosine decay (configs/_base_/schedules/prompt_adamw_cosine.py)
+optim_wrapper = _base_.dlm_optim_wrapper
+param_scheduler = [dict(_base_.dlm_cosine, T_max=_base_.train_cfg.max_epochs)]
 custom_hooks = _base_.dlm_hooks

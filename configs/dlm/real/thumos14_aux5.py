@@ -14,17 +14,14 @@ _base_ = ['../../tasks/real/vit_b_thumos14.py', '../_base_/real_auxiliaries.py']
 auxiliaries = {k: v for k, v in _base_.real_auxiliaries.items() if k != 'thumos14'}
 # Mask2Former-VIS attends over every frame it is given: 16 of a video's thousands of frames
 auxiliaries['youtube_vis'] = dict(auxiliaries['youtube_vis'], view_frames=16)
+# the DLM model of configs/dlm/_base_/multi_task_prompt_model.py on this primary
 model = dict(
-    _delete_=True,
-    type='dlm.MultiTaskPromptModel',
+    _base_.dlm_model,
     primary=dict(
         type='tasks_detection.TemporalDetectionTask',
         task_config='configs/tasks/real/vit_b_thumos14.py',
     ),
     auxiliaries=auxiliaries,
-    mapper=_base_.dlm_mapper,
-    train_head=False,
-    infer_mode='static',
 )
 
 # the snippet features plus the centre frame of every snippet (at 128 x 128: a 2304-snippet
@@ -45,10 +42,7 @@ val_dataloader = dict(
 )
 test_dataloader = val_dataloader
 
-optim_wrapper = dict(
-    _delete_=True, type='OptimWrapper', optimizer=dict(type='AdamW', lr=1e-3, weight_decay=1e-4)
-)
-param_scheduler = [
-    dict(type='CosineAnnealingLR', T_max=_base_.train_cfg.max_epochs, eta_min=1e-5, by_epoch=True),
-]
+# the mapper's AdamW and cosine decay (configs/_base_/schedules/prompt_adamw_cosine.py)
+optim_wrapper = _base_.dlm_optim_wrapper
+param_scheduler = [dict(_base_.dlm_cosine, T_max=_base_.train_cfg.max_epochs)]
 custom_hooks = _base_.dlm_hooks
