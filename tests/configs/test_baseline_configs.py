@@ -20,8 +20,8 @@ from mmengine.registry import init_default_scope
 import dlm_core  # noqa: F401
 from dlm_core.prompt_io import save_prompt_file
 from dlm_core.registry import MODELS
+from tests.helpers.paths import ROOT
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 PRIMARIES = ('ssv2', 'ava', 'thumos14', '50salads', 'imagenet_vid', 'youtube_vis')  # Table 1
 PROMPT_METHODS = ('vpt_shallow', 'vpt_middle', 'mvlpt', 'dlm_no_layer2')
 HPS = ('ssv2', 'ava')  # the demo tasks whose encoders are the same mmaction2 ViT
@@ -186,17 +186,11 @@ def test_hps_model_shares_the_vit_blocks_only(primary, monkeypatch):
 @pytest.mark.slow
 def test_hps_trains_on_both_demo_sets(monkeypatch, tmp_path):
     """A few round-robin iterations on the real demo data: both loaders and heads work."""
-    import importlib.util
-
     from mmengine.runner import Runner
 
     from dlm_core.run_config import load_run_config
+    from tools.data import make_demo_data
 
-    spec = importlib.util.spec_from_file_location(
-        'make_demo_data', osp.join(ROOT, 'tools', 'data', 'make_demo_data.py')
-    )
-    make_demo_data = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(make_demo_data)
     for name in ('ssv2', 'ava'):
         make_demo_data.write_set(name, str(tmp_path / 'data' / 'demo'))
     os.symlink(osp.join(ROOT, 'configs'), tmp_path / 'configs')

@@ -18,6 +18,7 @@ from mmengine.config import Config
 from dlm_core.registry import MODELS
 from dlm_core.tasks import build_task
 from tasks_detection.demo.thumos14 import FEATURE_EXTRACTOR
+from tests.helpers.paths import ROOT as REPO
 
 TASKS = ('ssv2', 'ava', 'thumos14', '50salads', 'imagenet_vid', 'youtube_vis')
 PLUGINS = dict(
@@ -41,7 +42,6 @@ REAL_GEOMETRY = dict(
     ssv2=(768, 12), ava=(768, 12), thumos14=(512, 6), imagenet_vid=(256, 6), youtube_vis=(256, 9)
 )
 REAL_GEOMETRY['50salads'] = (64, 10)
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 
 def demo_config(primary: str) -> Config:

@@ -20,6 +20,7 @@ from mmengine.dataset import pseudo_collate
 from mmengine.registry import DATASETS, DefaultScope
 
 from dlm_core.registry import MODELS
+from tests.helpers.demo_configs import without_checkpoints
 
 TASKS = ('ssv2', 'ava', 'thumos14', '50salads', 'imagenet_vid', 'youtube_vis')
 PAIRS = [(primary, aux) for primary in TASKS for aux in TASKS if aux != primary]
@@ -99,14 +100,6 @@ def rebase(value, root: str):
     if isinstance(value, str) and value.startswith(DEMO):
         return root + value[len(DEMO) :]
     return value
-
-
-def without_checkpoints(model_cfg: dict) -> dict:
-    """The DLM model config with every task model left at random init."""
-    model_cfg['primary']['checkpoint'] = None
-    for aux in model_cfg['auxiliaries'].values():
-        aux['checkpoint'] = None
-    return model_cfg
 
 
 def initialise_task_models(model) -> None:

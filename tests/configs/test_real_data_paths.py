@@ -19,8 +19,8 @@ import pytest
 from dlm_core.config_roots import path_fields
 from dlm_core.errors import ConfigError
 from dlm_core.run_config import DictAction, load_run_config
+from tests.helpers.paths import ROOT
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 NEW = '/datasets/moved'
 RUN_SECTIONS = ('train_dataloader', 'val_dataloader', 'test_dataloader', 'val_evaluator',
                 'test_evaluator')  # fmt: skip

@@ -11,8 +11,8 @@ from mmengine.runner import Runner
 import tasks_segmentation  # noqa: F401
 from dlm_core.run_config import load_run_config
 from tasks_segmentation.registry import MODELS
+from tests.helpers.paths import ROOT
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REAL = {  # config: (classes, sample rate, lr, channel masking)
     'asformer_50salads': (19, 2, 5e-4, 0.3),
     'asformer_breakfast': (48, 1, 1e-4, 0.3),

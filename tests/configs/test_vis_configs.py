@@ -7,12 +7,12 @@ import torch
 from mmdet.models.vis import Mask2FormerVideo
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
-from vis_helpers import DEMO_CONFIG, PLUGIN, REAL_CONFIG, dataset, demo_set
 
 from dlm_core.registry import TASKS, build_from
 from tasks_segmentation.datasets.youtube_vis import YouTubeVISJsonDataset
 from tasks_segmentation.evaluation.youtube_vis_metric import RepeatableYouTubeVISMetric
 from tasks_segmentation.registry import METRICS, MODELS
+from tests.helpers.vis import DEMO_CONFIG, PLUGIN, REAL_CONFIG, dataset, demo_set
 
 MMDET_CONFIG = osp.join(
     osp.dirname(mmdet.__file__),

@@ -12,8 +12,9 @@ from mmengine.registry import DefaultScope
 from dlm_core.registry import TASKS, build_from
 from tasks_detection.models import TemporalQueryDETR
 from tasks_detection.registry import METRICS, MODELS
+from tests.helpers.paths import ROOT
 
-CONFIGS = osp.join(osp.dirname(__file__), '..', 'configs', 'tasks')
+CONFIGS = osp.join(ROOT, 'configs', 'tasks')
 REAL_CONFIG = osp.join(CONFIGS, 'real', 'transvod_r50_imagenet_vid.py')
 DEMO_CONFIG = osp.join(CONFIGS, 'imagenet_vid_demo.py')
 

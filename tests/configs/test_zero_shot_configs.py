@@ -14,8 +14,8 @@ import dlm_core  # noqa: F401
 from dlm_core.prompt_io import save_prompt_file
 from dlm_core.registry import MODELS
 from dlm_core.tasks import build_task
+from tests.helpers.paths import ROOT
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 ZERO_SHOT = {  # config: (held-out set, primary whose DLM prompts it loads)
     'ucf101_ssv2_prompts': ('ucf101', 'ssv2'),
     'hmdb51_ssv2_prompts': ('hmdb51', 'ssv2'),

@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import hashlib
-import importlib.util
+import importlib
 import json
 import os
 import os.path as osp
@@ -19,12 +19,7 @@ from dlm_bench.catalog import PRIMARIES, REPO
 
 from dlm_core.run_config import load_run_config
 from dlm_core.validation import validate_run
-
-spec = importlib.util.spec_from_file_location(
-    'make_demo_data', osp.join(REPO, 'tools', 'data', 'make_demo_data.py')
-)
-make_demo_data = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(make_demo_data)
+from tools.data import make_demo_data
 
 ANNOTATIONS = ('.csv', '.json', '.txt', '.bundle', '.pbtxt', '.pkl')
 #: sha256 of the annotation files of the small default sets below, as the generators wrote

@@ -9,8 +9,8 @@ import os.path as osp
 
 from dlm_bench import cli, records
 from dlm_bench.catalog import REPO
-from test_bench_runner import Recorder
-from test_bench_splits import annotated_repo
+
+from tests.helpers.bench_runs import Recorder, annotated_repo
 
 
 def test_the_tool_is_the_packages_command_line():

@@ -11,25 +11,7 @@ from dlm_bench import splits
 from dlm_bench.catalog import PRIMARIES, REPO
 from mmengine.config import Config
 
-
-def annotated_repo(tmp_path):
-    """A repository root with the real configs and, under ``data/bench``, small training
-    and test annotation files (16 and 4 samples) of SSv2 and 50Salads; the default
-    ``data/demo`` files hold other samples, so a run that read them would show."""
-    repo = tmp_path / 'repo'
-    repo.mkdir()
-    os.symlink(osp.join(REPO, 'configs'), repo / 'configs')
-    for task, line in (('50salads', 'rgb-{:02d}-1.txt'), ('ssv2', '{}.mp4 3')):
-        cfg = Config.fromfile(f'{REPO}/configs/tasks/{task}_demo.py', import_custom_modules=False)
-        for loader, first in ((cfg.train_dataloader, 0), (cfg.test_dataloader, 100)):
-            dataset = loader.dataset
-            demo = osp.join(dataset.get('data_root') or '', dataset.ann_file)
-            for root, offset in (('data/bench', 0), ('data/demo', 500)):
-                path = repo / (root + demo[len('data/demo') :])
-                path.parent.mkdir(parents=True, exist_ok=True)
-                numbers = range(offset + first, offset + first + (16 if first == 0 else 4))
-                path.write_text(''.join(line.format(n) + '\n' for n in numbers))
-    return str(repo)
+from tests.helpers.bench_runs import annotated_repo
 
 
 def lines(path):

@@ -24,7 +24,7 @@ model = dict(
 
 
 def build(model_cfg) -> MultiTaskPromptModel:
-    import toy_task  # noqa: F401  (registers ToyTask)
+    from tests.helpers import toy_task  # noqa: F401  (registers ToyTask)
 
     cfg = dict(model_cfg)
     cfg.pop('type', None)

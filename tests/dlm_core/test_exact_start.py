@@ -18,13 +18,13 @@ import torch.nn.functional as F
 from mmaction.structures import ActionDataSample
 from mmengine.config import Config
 from mmengine.structures import BaseDataElement, InstanceData
-from toy_task import TOY_TASKS, ToyTask
 
 import tasks_detection  # noqa: F401  (registers the plugins)
 import tasks_recognition  # noqa: F401
 import tasks_segmentation  # noqa: F401
 from dlm_core.models.prompting import lower_state, upper_state
 from dlm_core.registry import MODELS
+from tests.helpers.toy_task import TOY_TASKS, ToyTask
 
 
 @TOY_TASKS.register_module(force=True)
@@ -133,7 +133,7 @@ def _thumos():
 
 def _vod():
     model = Config.fromfile('configs/tasks/imagenet_vid_demo.py').model.to_dict()
-    from test_vod_plugin import clip_samples
+    from tests.tasks_detection.test_vod_plugin import clip_samples
 
     cfg = dict(type='tasks_detection.VideoObjectDetectionTask', model=model, view_size=(64, 64))
     frames = torch.rand(2, 3, 3, 64, 64, generator=torch.Generator().manual_seed(0))
@@ -173,7 +173,7 @@ def _asformer():
 
 
 def _vis():
-    from vis_helpers import batch, demo_set, model_config
+    from tests.helpers.vis import batch, demo_set, model_config
 
     root = demo_set(num_train=2, num_valid=1)
     cfg = dict(type='tasks_segmentation.VideoInstanceSegmentationTask', model=model_config())
@@ -364,7 +364,8 @@ def test_the_prompt_term_is_one_softmax_per_group_times_its_gate():
 
 def test_the_exact_start_demo_variant_builds_with_gates_and_the_base_keeps_none():
     from mmengine.config import Config
-    from test_dlm_pairs import without_checkpoints
+
+    from tests.helpers.demo_configs import without_checkpoints
 
     variant = Config.fromfile('configs/dlm/ssv2_aux5_exact.py')
     base = Config.fromfile('configs/dlm/ssv2_aux5.py')

@@ -4,11 +4,11 @@ import copy
 
 import pytest
 import torch
-import toy_task  # noqa: F401
 from mmengine.config import Config
 from mmengine.runner import Runner
 
 from dlm_core.registry import MODELS
+from tests.helpers import toy_task  # noqa: F401
 
 TASK_A = dict(type='ToyTask', in_dim=16, dim=32, depth=2, num_classes=3)
 TASK_B = dict(type='ToyTask', in_dim=16, dim=32, depth=2, num_classes=4)

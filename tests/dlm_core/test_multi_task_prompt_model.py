@@ -2,12 +2,12 @@
 
 import pytest
 import torch
-import toy_task  # noqa: F401  (registers the toy plugin)
-from toy_task import TOY_TASKS, ToyTask
 
 from dlm_core.models import PromptedTaskModel
 from dlm_core.registry import MODELS, TASKS, build_from
 from dlm_core.tasks import TokenState
+from tests.helpers import toy_task  # noqa: F401  (registers the toy plugin)
+from tests.helpers.toy_task import TOY_TASKS, ToyTask
 
 PRIMARY = dict(type='ToyTask', in_dim=16, dim=32, depth=4, num_classes=3)
 AUXILIARIES = dict(

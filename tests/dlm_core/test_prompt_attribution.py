@@ -6,14 +6,12 @@ on a toy whose one auxiliary sees the label and whose other auxiliary's tap is c
 from __future__ import annotations
 
 import copy
-import importlib.util
+import importlib
 import json
-import os.path as osp
 
 import pytest
 import torch
 import torch.nn.functional as F
-import toy_attribution  # noqa: F401  (registers the toys)
 from mmengine.config import Config
 from mmengine.runner import Runner
 
@@ -27,8 +25,7 @@ from dlm_core.errors import ConfigError
 from dlm_core.models import PromptGate
 from dlm_core.models.prompting import encode_with_prompts
 from dlm_core.registry import MODELS
-
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+from tests.helpers import toy_attribution  # noqa: F401  (registers the toys)
 
 
 # -- the recorder's arithmetic -----------------------------------------------------------
@@ -107,7 +104,7 @@ def _recorded(case, recorder):
      'youtube_vis'],
 )  # fmt: skip
 def test_the_recorder_computes_what_each_plugin_computes(name, gated):
-    from test_exact_start import build_case, prompted_outputs
+    from tests.dlm_core.test_exact_start import build_case, prompted_outputs
 
     case = build_case(name, exact_start=gated)
     model = case.model.eval()
@@ -255,11 +252,7 @@ def toy_run_config(work_dir, exact_start: bool) -> Config:
 
 
 def attribution_tool():
-    path = osp.join(ROOT, 'tools', 'analysis', 'prompt_attribution.py')
-    spec = importlib.util.spec_from_file_location('prompt_attribution_tool', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return importlib.import_module('tools.analysis.prompt_attribution')
 
 
 @pytest.mark.parametrize('exact_start', [False, True], ids=['ungated', 'exact-start'])

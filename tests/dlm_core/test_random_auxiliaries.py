@@ -10,12 +10,12 @@ import copy
 import pytest
 import torch
 from mmengine.config import Config
-from toy_task import ToyTask  # noqa: F401  (registers the toy plugins)
 
 from dlm_core.errors import ConfigError, MissingCheckpointError
 from dlm_core.registry import MODELS
 from dlm_core.tasks import build_task
 from dlm_core.trained_checkpoints import frozen_sources
+from tests.helpers.toy_task import ToyTask  # noqa: F401  (registers the toy plugins)
 
 TOY = dict(type='toy_tasks.ToyTask', in_dim=16, dim=32, depth=2, num_classes=3)
 

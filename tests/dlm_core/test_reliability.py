@@ -5,31 +5,21 @@ import os.path as osp
 import socket
 import subprocess
 import sys
-import textwrap
 
 import pytest
 import torch
 
 from dlm_core.atomic_backend import AtomicLocalBackend
 from dlm_core.compat.safe_checkpoint import load_checkpoint_file
+from tests.helpers.paths import ROOT, repo_env
+from tests.helpers.toy_runs import toy_run_text
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-
-TOY_CONFIG = textwrap.dedent(f"""
-    _base_ = [{osp.join(ROOT, 'configs', '_base_', 'default_runtime.py')!r}]
-    custom_imports = dict(imports=['toy_task'], allow_failed_imports=False)
-    default_scope = 'dlm'
-    model = dict(
-        type='MultiTaskPromptModel',
-        primary=dict(type='ToyTask', in_dim=16, dim=32, depth=4, num_classes=3),
-        auxiliaries=dict(aux=dict(type='ToyTask', in_dim=16, dim=24, depth=2, num_classes=2)),
-        mapper=dict(type='DoubleLayerMapper', num_prompts=4, reduction=4, adapter_reduction=4))
-    train_dataloader = dict(
-        batch_size=8, num_workers=0, collate_fn=dict(type='default_collate'),
-        sampler=dict(type='DefaultSampler', shuffle=True),
-        dataset=dict(type='ToyTokenDataset', num_samples=48, seed=0))
-    train_cfg = dict(by_epoch=True, max_epochs=3, val_interval=10)
-    optim_wrapper = dict(optimizer=dict(type='AdamW', lr=3e-3))
+TOY_CONFIG = toy_run_text(
+    batch_size=8,
+    num_samples=48,
+    max_epochs=3,
+    lr=3e-3,
+    rest="""
     param_scheduler = [dict(type='CosineAnnealingLR', T_max=3, begin=0, end=3, by_epoch=True)]
     default_hooks = dict(logger=dict(interval=1), checkpoint=dict(max_keep_ckpts=5))
     custom_hooks = [
@@ -37,7 +27,8 @@ TOY_CONFIG = textwrap.dedent(f"""
         dict(type='PoisonLossHook', iteration=0), dict(type='SaveTrainedTensorsHook')]
     env_cfg = dict(dist_cfg=dict(backend='gloo'))
     log_level = 'WARNING'
-""")
+""",
+)
 
 
 @pytest.fixture
@@ -48,7 +39,7 @@ def toy_config(tmp_path):
 
 
 def train(config, work_dir, *options, launcher=None):
-    env = dict(os.environ, PYTHONPATH=osp.join(ROOT, 'tests'))
+    env = repo_env()
     command = [
         sys.executable,
         osp.join(ROOT, 'tools', 'train.py'),

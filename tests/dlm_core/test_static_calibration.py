@@ -8,14 +8,14 @@ import copy
 
 import pytest
 import torch
-import toy_task  # noqa: F401  (registers the toy plugin)
 from mmengine.runner import Runner
-from test_runner_resume import TOY_MODEL, toy_config
 
 from dlm_core.errors import ConfigError
 from dlm_core.models import PromptedTaskModel
 from dlm_core.prompt_io import load_prompt_file
 from dlm_core.registry import MODELS
+from tests.helpers import toy_task  # noqa: F401  (registers the toy plugin)
+from tests.helpers.toy_runs import TOY_MODEL, toy_config
 
 CALIBRATED_MODEL = dict(copy.deepcopy(TOY_MODEL), static_calibration=True, train_head=True)
 
@@ -158,7 +158,8 @@ def test_configuration_errors_name_what_is_missing(tmp_path):
 
 def test_the_calibrated_demo_variant_builds_and_keeps_the_base_schedule():
     from mmengine.config import Config
-    from test_dlm_pairs import without_checkpoints
+
+    from tests.helpers.demo_configs import without_checkpoints
 
     variant = Config.fromfile('configs/dlm/ssv2_aux5_calibrated.py')
     base = Config.fromfile('configs/dlm/ssv2_aux5.py')

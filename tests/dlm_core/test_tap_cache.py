@@ -4,7 +4,6 @@
 import copy
 import json
 import logging
-import os
 import os.path as osp
 import socket
 import subprocess
@@ -13,13 +12,11 @@ import sys
 import numpy as np
 import pytest
 import torch
-import toy_task  # noqa: F401  (registers the toy plugin and dataset)
 from mmengine.config import Config
 from mmengine.dataset import BaseDataset, Compose
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
 from mmengine.structures import BaseDataElement
-from toy_task import TOY_TASKS, ToyTask, ToyTokenDataset
 
 from dlm_core.cache import NotCacheable, TapCache, TensorStore, pipeline_randomness
 from dlm_core.cache.sample_keys import content_keys, identity_keys
@@ -27,6 +24,9 @@ from dlm_core.cache.state_codec import decode_state, encode_state
 from dlm_core.registry import DATASETS, HOOKS, MODELS, TASKS, TRANSFORMS, build_from
 from dlm_core.run_config import load_run_config
 from dlm_core.tasks import TokenState
+from tests.helpers import toy_task  # noqa: F401  (registers the toy plugin and dataset)
+from tests.helpers.paths import ROOT, RUNTIME, repo_env
+from tests.helpers.toy_task import TOY_TASKS, ToyTask, ToyTokenDataset
 
 AUX = dict(type='ToyTask', in_dim=16, dim=24, depth=2, num_classes=2)
 MODEL = dict(
@@ -490,11 +490,10 @@ class SaveTapCacheCountsHook(Hook):
 def test_two_processes_share_one_cache(tmp_path):
     """Each rank stores the samples it sees; a shuffled later epoch reads the other's."""
     (tmp_path / 'tap_cache_counts.py').write_text(COUNTS_HOOK)
-    root = osp.dirname(osp.dirname(osp.abspath(__file__)))
     config = tmp_path / 'toy_dlm.py'
     config.write_text(
-        f'_base_ = [{osp.join(root, "configs", "_base_", "default_runtime.py")!r}]\n'
-        "custom_imports = dict(imports=['toy_task', 'tap_cache_counts'])\n"
+        f'_base_ = [{RUNTIME!r}]\n'
+        "custom_imports = dict(imports=['tests.helpers.toy_task', 'tap_cache_counts'])\n"
         "default_scope = 'dlm'\n"
         f'model = {dict(MODEL, tap_cache=dict(enabled=True))!r}\n'
         'train_dataloader = dict(batch_size=8, num_workers=0, '
@@ -510,21 +509,21 @@ def test_two_processes_share_one_cache(tmp_path):
     with socket.socket() as sock:
         sock.bind(('127.0.0.1', 0))
         port = sock.getsockname()[1]
-    env = dict(os.environ, PYTHONPATH=f'{osp.join(root, "tests")}:{tmp_path}', OMP_NUM_THREADS='1')
+    env = repo_env(tmp_path, OMP_NUM_THREADS='1')
     command = [
         sys.executable,
         '-m',
         'torch.distributed.run',
         '--nproc_per_node=2',
         f'--master_port={port}',
-        osp.join(root, 'tools', 'train.py'),
+        osp.join(ROOT, 'tools', 'train.py'),
         str(config),
         '--work-dir',
         str(tmp_path / 'work'),
         '--launcher',
         'pytorch',
     ]
-    result = subprocess.run(command, env=env, cwd=root, capture_output=True, text=True, timeout=600)
+    result = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     counts = [json.loads((tmp_path / 'work' / f'counts_rank{r}.json').read_text()) for r in (0, 1)]
     # 48 samples, 24 a rank an epoch: each stored once, then read twice, by either rank

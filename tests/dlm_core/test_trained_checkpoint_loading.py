@@ -9,8 +9,11 @@ import shutil
 
 import pytest
 import torch
-from test_validation import TOY_DATASET, fails, test_tool, toy_model, train_tool, write_config
-from toy_task import ToyTaskModel
+
+from tests.helpers.tool_runs import TOY_DATASET, fails, toy_model, write_config
+from tests.helpers.toy_task import ToyTaskModel
+from tools import test as test_tool
+from tools import train as train_tool
 
 LOADER = dict(
     batch_size=4,

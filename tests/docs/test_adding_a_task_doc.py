@@ -15,7 +15,8 @@ import textwrap
 
 import pytest
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+from tests.helpers.paths import ROOT
+
 DOC = osp.join(ROOT, 'docs', 'adding_a_task.md')
 BLOCK = re.compile(r'```python\n(.*?)```', re.S)
 HEADER = '# file: '

@@ -1,4 +1,5 @@
-"""Helpers for tests that run a real config on a small demo set written under tmp_path."""
+"""Helpers for tests that run a real config on a small demo set written under tmp_path,
+or build its model at random init."""
 
 from mmengine.config import Config
 
@@ -18,3 +19,11 @@ def retarget(value, old: str, new: str):
 def demo_config(path: str, data_root: str, new_root: str) -> Config:
     """The config at ``path`` reading its data from ``new_root`` instead of ``data_root``."""
     return Config(retarget(Config.fromfile(path).to_dict(), data_root, new_root))
+
+
+def without_checkpoints(model_cfg: dict) -> dict:
+    """The DLM model config with every task model left at random init."""
+    model_cfg['primary']['checkpoint'] = None
+    for aux in model_cfg['auxiliaries'].values():
+        aux['checkpoint'] = None
+    return model_cfg

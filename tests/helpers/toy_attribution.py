@@ -12,10 +12,10 @@ import torch
 import torch.nn.functional as F
 from mmengine.dataset import BaseDataset
 from torch import nn
-from toy_task import TOY_TASKS, ToyTask
 
 from dlm_core.registry import DATASETS
 from dlm_core.tasks import TokenState
+from tests.helpers.toy_task import TOY_TASKS, ToyTask
 
 
 class ToyAttentionLayer(nn.Module):

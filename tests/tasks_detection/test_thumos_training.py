@@ -1,14 +1,14 @@
 """End to end on a small demo THUMOS14 set: train the demo config (loss goes down), then
 ``tools/test.py`` prints the real metric for the checkpoint."""
 
-import importlib.util
 import os.path as osp
 
 import pytest
-from config_helpers import demo_config
 from mmengine.runner import Runner
 
 from tasks_detection.demo.thumos14 import write_demo
+from tests.helpers.demo_configs import demo_config
+from tools import test as test_tool
 
 
 @pytest.mark.slow
@@ -31,10 +31,7 @@ def test_demo_config_trains_and_tools_test_reports_map(tmp_path, capsys):
     checkpoint = osp.join(cfg.work_dir, 'epoch_12.pth')
     config = tmp_path / 'thumos14_small.py'
     cfg.dump(str(config))
-    spec = importlib.util.spec_from_file_location('detection_test_tool', 'tools/test.py')
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
-    metrics = tool.main([str(config), checkpoint, '--work-dir', str(tmp_path / 'test')])
+    metrics = test_tool.main([str(config), checkpoint, '--work-dir', str(tmp_path / 'test')])
     printed = capsys.readouterr().out
     assert {'mAP@0.3', 'mAP@0.5', 'mAP@0.7', 'mAP'} <= set(metrics)
     assert "'mAP':" in printed

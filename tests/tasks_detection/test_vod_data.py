@@ -11,8 +11,9 @@ from mmengine.registry import DefaultScope
 
 from tasks_detection.datasets import CocoVIDAnnotationError, ImagenetVIDDataset
 from tasks_detection.demo import imagenet_vid
+from tests.helpers.paths import ROOT
 
-DEMO_CONFIG = osp.join(osp.dirname(__file__), '..', 'configs', 'tasks', 'imagenet_vid_demo.py')
+DEMO_CONFIG = osp.join(ROOT, 'configs', 'tasks', 'imagenet_vid_demo.py')
 SMALL = dict(train=3, val=2)
 
 

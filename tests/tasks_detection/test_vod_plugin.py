@@ -10,8 +10,9 @@ from mmengine.structures import InstanceData
 
 from dlm_core.registry import MODELS as DLM_MODELS
 from dlm_core.registry import TASKS, build_from
+from tests.helpers.paths import ROOT
 
-DEMO_CONFIG = osp.join(osp.dirname(__file__), '..', 'configs', 'tasks', 'imagenet_vid_demo.py')
+DEMO_CONFIG = osp.join(ROOT, 'configs', 'tasks', 'imagenet_vid_demo.py')
 PLUGIN = 'tasks_detection.VideoObjectDetectionTask'
 BATCH, FRAMES, SIZE = 2, 3, 64
 

@@ -8,8 +8,9 @@ from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
 from tasks_detection.demo import imagenet_vid
+from tests.helpers.paths import ROOT
 
-DEMO_CONFIG = osp.join(osp.dirname(__file__), '..', 'configs', 'tasks', 'imagenet_vid_demo.py')
+DEMO_CONFIG = osp.join(ROOT, 'configs', 'tasks', 'imagenet_vid_demo.py')
 
 
 class LossRecorder(Hook):

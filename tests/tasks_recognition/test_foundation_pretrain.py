@@ -5,7 +5,6 @@ from types import SimpleNamespace
 
 import pytest
 import torch
-from config_helpers import demo_config
 from mmengine.dataset import pseudo_collate
 from mmengine.registry import DefaultScope
 
@@ -18,6 +17,7 @@ from tasks_recognition.demo.foundation_export import (
 )
 from tasks_recognition.demo.foundation_pool import write_pool
 from tasks_recognition.registry import DATASETS
+from tests.helpers.demo_configs import demo_config
 
 CONFIG = 'configs/foundation/demo_vit.py'
 

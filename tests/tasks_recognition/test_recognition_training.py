@@ -1,7 +1,7 @@
 """End to end on the demo SSv2 set: tools/train.py's Runner trains the recognizer, the loss
 goes down, tools/test.py evaluates the checkpoint, and the checkpoint is a plugin backbone."""
 
-import importlib.util
+import importlib
 
 import pytest
 import torch
@@ -38,10 +38,7 @@ def subset(src, dst, per_class):
 
 
 def load_tool(name):
-    spec = importlib.util.spec_from_file_location(f'tool_{name}', f'tools/{name}.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return importlib.import_module(f'tools.{name}')
 
 
 @pytest.mark.slow

@@ -34,8 +34,8 @@ from tasks_recognition.datasets import (
 )
 from tasks_recognition.datasets.decode_checks import CheckFailed
 from tasks_recognition.registry import DATASETS, MODELS, TRANSFORMS
+from tests.helpers.paths import ROOT
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 NUM_FRAMES = 200
 BLOCK = 16  # side of one painted bit
 

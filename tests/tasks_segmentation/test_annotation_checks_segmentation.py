@@ -3,10 +3,10 @@ the head's size checked, blank lines tolerated (issue 19)."""
 
 import numpy as np
 import pytest
-from test_segmentation_dataset import CLASSES, build, write_layout
 
 from dlm_core.errors import ConfigError, DataError
 from tasks_segmentation.evaluation import ActionSegmentationMetric
+from tests.helpers.segmentation_layout import CLASSES, build, write_layout
 
 
 def test_config_classes_in_another_order_label_frames_by_name(tmp_path):

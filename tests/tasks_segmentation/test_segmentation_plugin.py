@@ -2,12 +2,12 @@
 
 import pytest
 import torch
-import toy_task  # noqa: F401  (registers the toy plugin)
 from mmengine.structures import BaseDataElement
 
 import tasks_segmentation  # noqa: F401
 from dlm_core.registry import MODELS as DLM_MODELS
 from dlm_core.registry import TASKS, build_from
+from tests.helpers import toy_task  # noqa: F401  (registers the toy plugin)
 
 IN_CHANNELS, NUM_CLASSES = 64, 6
 SEGMENTOR = dict(

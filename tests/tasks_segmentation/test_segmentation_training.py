@@ -12,8 +12,7 @@ import tasks_segmentation  # noqa: F401
 from dlm_core.run_config import load_run_config
 from tasks_segmentation.demo.action_segmentation import write_demo
 from tasks_segmentation.evaluation import segmentation_scores
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from tests.helpers.paths import ROOT
 
 
 def labels_of(root, bundle):

@@ -7,12 +7,12 @@ import os.path as osp
 import mmdet
 import pytest
 from mmengine.registry import DefaultScope
-from vis_helpers import ann_path, dataset, demo_set
 
 from tasks_segmentation.datasets.youtube_vis import YouTubeVISJsonDataset
 from tasks_segmentation.datasets.youtube_vis_json import YouTubeVISFormatError, video_name
 from tasks_segmentation.demo.youtube_vis import CLASSES
 from tasks_segmentation.registry import DATASETS
+from tests.helpers.vis import ann_path, dataset, demo_set
 
 
 @pytest.fixture(scope='module')

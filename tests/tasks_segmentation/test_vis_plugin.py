@@ -6,11 +6,11 @@ from mmdet.evaluation.metrics import YouTubeVISMetric
 from mmdet.models.vis import Mask2FormerVideo
 from mmdet.structures import TrackDataSample
 from mmengine.evaluator import Evaluator
-from vis_helpers import PLUGIN, batch, build_plugin, dataset, demo_set, model_config
 
 from dlm_core.registry import MODELS
 from tasks_segmentation.evaluation.youtube_vis_metric import RepeatableYouTubeVISMetric
 from tasks_segmentation.plugins.video_instance_segmentation import VideoInstanceSegmentationTask
+from tests.helpers.vis import PLUGIN, batch, build_plugin, dataset, demo_set, model_config
 
 DIMS, LAYERS, QUERIES = 64, 6, 20  # the demo config's decoder
 

@@ -9,7 +9,6 @@ from types import SimpleNamespace
 import pytest
 import torch
 from mmengine.config import ConfigDict
-from vis_helpers import demo_config, demo_set
 
 from tasks_segmentation.hooks.instance_pretrain_hook import (
     BackboneInstancePretrainHook,
@@ -17,8 +16,8 @@ from tasks_segmentation.hooks.instance_pretrain_hook import (
     mask_pooled,
 )
 from tasks_segmentation.registry import MODELS
+from tests.helpers.vis import demo_config, demo_set
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 LOGGER = logging.getLogger('test_vis_pretrain_hook')
 
 
@@ -108,15 +107,8 @@ def test_a_missing_or_empty_pretraining_split_says_how_to_write_it(tmp_path):
 
 
 def test_an_old_demo_set_without_the_pretraining_split_is_written_again(tmp_path, monkeypatch):
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location(
-        'make_demo_data',
-        osp.join(osp.dirname(__file__), '..', 'tools', 'data', 'make_demo_data.py'),
-    )
-    make_demo_data = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(make_demo_data)
     from tasks_segmentation.demo import youtube_vis
+    from tools.data import make_demo_data
 
     written = []
 

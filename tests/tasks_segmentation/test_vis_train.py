@@ -1,16 +1,16 @@
 """End to end on the demo set: the single-task run and a DLM run with VIS as the primary."""
 
 import copy
-import importlib.util
+import importlib
 import os.path as osp
 
 import numpy as np
 import pytest
 from mmengine.config import Config
 from mmengine.runner import Runner
-from vis_helpers import DEMO_CONFIG, PLUGIN, demo_set
 
 from dlm_core.run_config import load_run_config
+from tests.helpers.vis import DEMO_CONFIG, PLUGIN, demo_set
 
 KEYS = {'youtube_vis/segm_mAP', 'youtube_vis/segm_mAP_50', 'youtube_vis/segm_mAP_75'}
 
@@ -52,10 +52,7 @@ def fixed_batch_loss(model, batch) -> float:
 
 
 def run_tool(name, argv):
-    spec = importlib.util.spec_from_file_location(name, osp.join('tools', f'{name}.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.main(argv)
+    return importlib.import_module(f'tools.{name}').main(argv)
 
 
 @pytest.mark.slow

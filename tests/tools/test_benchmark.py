@@ -11,10 +11,8 @@ import sys
 
 import pytest
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, osp.join(ROOT, 'tools'))
-
-import benchmark  # noqa: E402
+from tests.helpers.paths import ROOT
+from tools import benchmark
 
 KEYS = (
     'dlm_cached_over_full_ft',

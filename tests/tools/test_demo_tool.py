@@ -7,7 +7,7 @@ runs are exercised by each task's training tests and by ``make demo`` itself.
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import json
 import os
 import os.path as osp
@@ -16,16 +16,13 @@ import shutil
 import torch
 
 from dlm_core.prompt_io import save_prompt_file
+from tests.helpers.paths import ROOT as REPO
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIG = 'configs/dlm/50salads_aux5.py'
 
 
 def load_demo_tool():
-    spec = importlib.util.spec_from_file_location('demo_tool', osp.join(REPO, 'tools/demo.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return importlib.import_module('tools.demo')
 
 
 def fake_checkpoint(work_dir: str) -> None:

@@ -21,13 +21,10 @@ from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from mmengine.registry import DATASETS, DefaultScope
 
-sys.path.insert(0, osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'tools'))
-
-import extract_features  # noqa: E402
-from _feature_stream import stream_features  # noqa: E402
-from _video_io import iter_frames, probe_video, write_mp4  # noqa: E402
-
-from dlm_core.registry import MODELS  # noqa: E402
+from dlm_core.registry import MODELS
+from tools import extract_features
+from tools._feature_stream import stream_features
+from tools._video_io import iter_frames, probe_video, write_mp4
 
 THUMOS = 'configs/tasks/thumos14_demo.py'
 SALADS = 'configs/tasks/50salads_demo.py'

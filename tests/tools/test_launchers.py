@@ -11,46 +11,33 @@ nothing, the backend is gloo, DDP gets no device ids, and ``MASTER_ADDR`` is set
 from __future__ import annotations
 
 import glob
-import os
-import os.path as osp
 import socket
 import subprocess
 import sys
-import textwrap
 
 import torch
 
 from dlm_core.compat.safe_checkpoint import load_checkpoint_file
+from tests.helpers.paths import ROOT, repo_env
+from tests.helpers.toy_runs import toy_run_text
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-RUNTIME = osp.join(ROOT, 'configs', '_base_', 'default_runtime.py')
-
-CONFIG = textwrap.dedent(f"""
-    _base_ = [{RUNTIME!r}]
-    custom_imports = dict(imports=['toy_task'], allow_failed_imports=False)
-    default_scope = 'dlm'
-    model = dict(
-        type='MultiTaskPromptModel',
-        primary=dict(type='ToyTask', in_dim=16, dim=32, depth=4, num_classes=3),
-        auxiliaries=dict(aux=dict(type='ToyTask', in_dim=16, dim=24, depth=2, num_classes=2)),
-        mapper=dict(type='DoubleLayerMapper', num_prompts=4, reduction=4, adapter_reduction=4))
-    train_dataloader = dict(
-        batch_size=4, num_workers=0, collate_fn=dict(type='default_collate'),
-        sampler=dict(type='DefaultSampler', shuffle=True),
-        dataset=dict(type='ToyTokenDataset', num_samples=16, seed=0))
-    train_cfg = dict(by_epoch=True, max_epochs=1, val_interval=10)
-    optim_wrapper = dict(optimizer=dict(type='AdamW', lr=1e-3))
+CONFIG = toy_run_text(
+    batch_size=4,
+    num_samples=16,
+    max_epochs=1,
+    lr=1e-3,
+    rest="""
     default_hooks = dict(logger=dict(interval=1))
     custom_hooks = [dict(type='SaveTrainedTensorsHook')]
     env_cfg = dict(dist_cfg=dict(backend='gloo'))
     model_wrapper_cfg = dict(type='MMDistributedDataParallel', device_ids=None)
-""")
+""",
+)
 
 # tools/train.py as srun starts it, on a machine without a GPU
 TASK = (
-    'import runpy, sys, torch; torch.cuda.set_device = lambda device: None; '
-    "sys.argv = ['tools/train.py', *sys.argv[1:]]; "
-    "runpy.run_path('tools/train.py', run_name='__main__')"
+    'import sys, torch; torch.cuda.set_device = lambda device: None; '
+    'from tools.train import main; main(sys.argv[1:])'
 )
 
 
@@ -67,9 +54,7 @@ def test_slurm_launcher_starts_one_process_group_from_the_slurm_variables(tmp_pa
     port = str(free_port())
     tasks = []
     for proc_id in range(2):
-        env = dict(
-            os.environ,
-            PYTHONPATH=osp.join(ROOT, 'tests'),
+        env = repo_env(
             OMP_NUM_THREADS='1',
             SLURM_PROCID=str(proc_id),
             SLURM_LOCALID=str(proc_id),

@@ -4,41 +4,22 @@ when switched on (``--tensorboard`` or the config's visualizer)."""
 from __future__ import annotations
 
 import glob
-import importlib.util
+import importlib
 import os.path as osp
 
 import pytest
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-RUNTIME = osp.join(ROOT, 'configs', '_base_', 'default_runtime.py')
+from tests.helpers.toy_runs import toy_run_text
 
-CONFIG = f"""
-_base_ = [{RUNTIME!r}]
-custom_imports = dict(imports=['toy_task'], allow_failed_imports=False)
-default_scope = 'dlm'
-model = dict(
-    type='MultiTaskPromptModel',
-    primary=dict(type='ToyTask', in_dim=16, dim=32, depth=4, num_classes=3),
-    auxiliaries=dict(aux=dict(type='ToyTask', in_dim=16, dim=24, depth=2, num_classes=2)),
-    mapper=dict(type='DoubleLayerMapper', num_prompts=4, reduction=4, adapter_reduction=4))
-train_dataloader = dict(
-    batch_size=4, num_workers=0, collate_fn=dict(type='default_collate'),
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    dataset=dict(type='ToyTokenDataset', num_samples=16, seed=0))
-train_cfg = dict(by_epoch=True, max_epochs=2, val_interval=10)
-optim_wrapper = dict(optimizer=dict(type='AdamW', lr=1e-3))
-default_hooks = dict(logger=dict(interval=1))
-"""
+CONFIG = toy_run_text(
+    batch_size=4, num_samples=16, max_epochs=2, lr=1e-3,
+    rest="default_hooks = dict(logger=dict(interval=1))\n",
+)  # fmt: skip
 
 
 def load_train_tool():
-    spec = importlib.util.spec_from_file_location(
-        'dlm_tool_train_logging', osp.join(ROOT, 'tools', 'train.py')
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return importlib.import_module('tools.train')
 
 
 def scalar_tags(work_dir) -> dict[str, list[float]]:

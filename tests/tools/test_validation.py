@@ -8,7 +8,6 @@ the work dir is not created (or, when it held a run, not changed).
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import os.path as osp
@@ -16,79 +15,15 @@ import subprocess
 import sys
 
 import numpy as np
-import pytest
 import torch
-from toy_task import ToyTaskModel
 
 from dlm_core.run_config import load_run_config
 from dlm_core.validation import build_runner, validate_run
-
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-RUNTIME = osp.join(ROOT, 'configs', '_base_', 'default_runtime.py')
-
-
-def load_tool(name: str):
-    spec = importlib.util.spec_from_file_location(f'dlm_tool_{name}', osp.join(ROOT, 'tools', name))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-train_tool = load_tool('train.py')
-test_tool = load_tool('test.py')
-
-
-def toy_model(**changes) -> dict:
-    model = dict(
-        type='dlm.MultiTaskPromptModel',
-        primary=dict(type='ToyTask', in_dim=16, dim=32, depth=4, num_classes=3),
-        auxiliaries=dict(aux=dict(type='ToyTask', in_dim=16, dim=24, depth=2, num_classes=2)),
-        mapper=dict(type='DoubleLayerMapper', num_prompts=4, reduction=4, adapter_reduction=4),
-    )
-    model.update(changes)
-    return model
-
-
-TOY_DATASET = dict(type='dlm.ToyTokenDataset', num_samples=16, seed=0)
-
-
-def write_config(tmp_path, model=None, dataset=None, scope='dlm', **top) -> str:
-    """A run of the toy DLM model on ``dataset`` (default: toy tokens), in ``scope``."""
-    fields = dict(
-        custom_imports=dict(
-            imports=['toy_task', 'tasks_segmentation', 'tasks_detection', 'tasks_recognition'],
-            allow_failed_imports=False,
-        ),
-        default_scope=scope,
-        model=model or toy_model(),
-        train_dataloader=dict(
-            batch_size=4,
-            num_workers=0,
-            collate_fn=dict(type='default_collate'),
-            sampler=dict(type='DefaultSampler', shuffle=True),
-            dataset=dataset or TOY_DATASET,
-        ),
-        train_cfg=dict(by_epoch=True, max_epochs=1, val_interval=10),
-        optim_wrapper=dict(optimizer=dict(type='AdamW', lr=1e-3)),
-        log_level='WARNING',
-    )
-    fields.update(top)
-    text = f'_base_ = [{RUNTIME!r}]\n' + ''.join(f'{k} = {v!r}\n' for k, v in fields.items())
-    path = tmp_path / 'run.py'
-    path.write_text(text)
-    return str(path)
-
-
-def fails(capsys, tool, argv) -> str:
-    """Run ``tool.main(argv)``; it must exit with status 2 and one ``error:`` line."""
-    with pytest.raises(SystemExit) as exit_info:
-        tool.main(argv)
-    assert exit_info.value.code == 2
-    err = capsys.readouterr().err
-    lines = [line for line in err.splitlines() if line.startswith('error: ')]
-    assert len(lines) == 1, err
-    assert 'Traceback' not in err
-    return lines[0]
+from tests.helpers.paths import ROOT, repo_env
+from tests.helpers.tool_runs import TOY_DATASET, fails, toy_model, write_config
+from tests.helpers.toy_task import ToyTaskModel
+from tools import test as test_tool
+from tools import train as train_tool
 
 
 def train_fails(capsys, tmp_path, config, *options) -> str:
@@ -493,7 +428,7 @@ def test_the_tool_as_a_process_exits_2_with_one_line(tmp_path):
     mapper = dict(type='DoubleLayerMapper', num_prompts=4, reduction=4, primary_dim=48)
     config = write_config(tmp_path, model=toy_model(mapper=mapper))
     work_dir = tmp_path / 'work'
-    env = dict(os.environ, PYTHONPATH=osp.join(ROOT, 'tests'), OMP_NUM_THREADS='1')
+    env = repo_env(OMP_NUM_THREADS='1')
     result = subprocess.run(
         [sys.executable, osp.join(ROOT, 'tools', 'train.py'), config, '--work-dir', str(work_dir)],
         env=env, cwd=ROOT, capture_output=True, text=True, timeout=300,

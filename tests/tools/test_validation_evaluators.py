@@ -7,11 +7,13 @@ from __future__ import annotations
 import os.path as osp
 
 import pytest
-from test_validation import fails, test_tool, train_tool
 
 from tasks_detection.demo.ava import write_demo
+from tests.helpers.paths import ROOT
+from tests.helpers.tool_runs import fails
+from tools import test as test_tool
+from tools import train as train_tool
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIG = osp.join(ROOT, 'configs', 'tasks', 'ava_demo.py')
 
 

@@ -21,13 +21,10 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
-sys.path.insert(0, osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'tools'))
-
-import visualize  # noqa: E402
-from _video_io import iter_frames, probe_video, read_frames, write_mp4  # noqa: E402
-
-from dlm_core.registry import MODELS  # noqa: E402
-from dlm_core.visualization import palette  # noqa: E402
+from dlm_core.registry import MODELS
+from dlm_core.visualization import palette
+from tools import visualize
+from tools._video_io import iter_frames, probe_video, read_frames, write_mp4
 
 
 @pytest.fixture(scope='module')
