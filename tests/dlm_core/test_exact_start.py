@@ -93,32 +93,14 @@ def _ava():
 
 
 def _thumos():
-    detector = dict(
-        type='TemporalActionDetector',
-        in_channels=24,
-        num_classes=3,
-        embed_dims=32,
-        num_layers=4,
-        num_heads=4,
-        mlp_ratio=2,
-        dropout=0.0,
-        num_levels=3,
-        regression_ranges=[(0, 4), (4, 8), (8, 10000)],
-    )
+    from tests.tasks_detection.test_thumos_plugin import DETECTOR
+    from tests.tasks_detection.test_thumos_plugin import samples as thumos_samples
+
+    detector = copy.deepcopy(DETECTOR)
     lengths = (37, 30)
 
     def samples():
-        out = []
-        for index, length in enumerate(lengths):
-            sample = ActionDataSample()
-            sample.gt_instances = InstanceData(
-                segments=torch.tensor([[3.0, 10.0], [length - 9.0, length - 2.0]]),
-                labels=torch.tensor([1, 2]),
-            )
-            meta = dict(video_id=f'v{index}', fps=10.0, feat_stride=2, num_frames=4)
-            sample.set_metainfo(dict(meta, duration=length / 5))
-            out.append(sample)
-        return out
+        return thumos_samples(lengths)
 
     generator = torch.Generator().manual_seed(0)
     features = [torch.randn(24, n, generator=generator) for n in lengths]

@@ -14,12 +14,7 @@ from dlm_core.compat.safe_checkpoint import load_checkpoint_file
 from tests.helpers.paths import ROOT, repo_env
 from tests.helpers.toy_runs import toy_run_text
 
-TOY_CONFIG = toy_run_text(
-    batch_size=8,
-    num_samples=48,
-    max_epochs=3,
-    lr=3e-3,
-    rest="""
+TOY_CONFIG = toy_run_text(batch_size=8, num_samples=48, max_epochs=3, lr=3e-3, rest="""
     param_scheduler = [dict(type='CosineAnnealingLR', T_max=3, begin=0, end=3, by_epoch=True)]
     default_hooks = dict(logger=dict(interval=1), checkpoint=dict(max_keep_ckpts=5))
     custom_hooks = [
@@ -27,8 +22,7 @@ TOY_CONFIG = toy_run_text(
         dict(type='PoisonLossHook', iteration=0), dict(type='SaveTrainedTensorsHook')]
     env_cfg = dict(dist_cfg=dict(backend='gloo'))
     log_level = 'WARNING'
-""",
-)
+""")  # fmt: skip
 
 
 @pytest.fixture

@@ -1,7 +1,12 @@
 """Small runs for the tools' tests: the toy DLM model's run written as a config file, and
-``fails``, which runs a tool's ``main`` and expects exit status 2 with one error line."""
+``fails``, which runs a tool's ``main`` and expects exit status 2 with one error line, and
+``run_script``, which runs a tool as a user types it."""
 
 from __future__ import annotations
+
+import os
+import subprocess
+import sys
 
 import pytest
 
@@ -64,3 +69,13 @@ def fails(capsys, tool, argv) -> str:
     assert len(lines) == 1, err
     assert 'Traceback' not in err
     return lines[0]
+
+
+def run_script(script: str, *args) -> subprocess.CompletedProcess:
+    """``python SCRIPT ARGS`` as a user types it in the repository root, on one thread."""
+    return subprocess.run(
+        [sys.executable, script, *args],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, OMP_NUM_THREADS='1'),
+    )

@@ -5,14 +5,13 @@ import json
 
 import numpy as np
 import pytest
-import torch
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
-from mmengine.structures import InstanceData
 
 from dlm_core.errors import ConfigError, DataError, UnknownLabelError
 from tasks_detection.datasets import Thumos14Dataset
 from tasks_detection.evaluation import TemporalDetectionMAP
+from tests.helpers.thumos_predictions import predict
 
 #: the model's classes (the demo config's), in the order of its head
 CLASSES = (
@@ -47,20 +46,6 @@ def build_dataset(ann_file, **kwargs):
     kwargs.setdefault('metainfo', dict(classes=CLASSES))
     with DefaultScope.overwrite_default_scope('tasks_detection'):
         return Thumos14Dataset(ann_file=ann_file, subset='Test', pipeline=[], **kwargs)
-
-
-def predict(predictions):
-    """Data samples as the detector returns them (class indices of the model's head)."""
-    samples = []
-    for vid, items in predictions.items():
-        items = np.asarray(items, dtype=float).reshape(-1, 4)
-        pred = InstanceData(
-            segments=torch.tensor(items[:, :2]),
-            labels=torch.tensor(items[:, 2]).long(),
-            scores=torch.tensor(items[:, 3]),
-        )
-        samples.append(dict(video_id=vid, pred_instances=pred))
-    return samples
 
 
 def evaluate(ann_file, dataset, predictions, metric_ann_file=None):

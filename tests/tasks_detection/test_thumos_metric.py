@@ -5,10 +5,9 @@ import json
 
 import numpy as np
 import pytest
-import torch
-from mmengine.structures import InstanceData
 
 from tasks_detection.evaluation import TemporalDetectionMAP, detection_map
+from tests.helpers.thumos_predictions import predict
 
 THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7)
 
@@ -32,16 +31,7 @@ def write_json(path, videos, subset='Test', classes=('Jump', 'Run')):
 def run_metric(ann_file, predictions):
     metric = TemporalDetectionMAP(ann_file=ann_file, subset='Test')
     metric.dataset_meta = dict(classes=('Jump', 'Run'))  # what the Evaluator sets
-    samples = []
-    for vid, items in predictions.items():
-        items = np.asarray(items, dtype=float).reshape(-1, 4)
-        pred = InstanceData(
-            segments=torch.tensor(items[:, :2]),
-            labels=torch.tensor(items[:, 2]).long(),
-            scores=torch.tensor(items[:, 3]),
-        )
-        samples.append(dict(video_id=vid, pred_instances=pred))
-    metric.process({}, samples)
+    metric.process({}, predict(predictions))
     return metric.compute_metrics(metric.results)
 
 

@@ -5,12 +5,12 @@ import shutil
 
 import numpy as np
 import pytest
-from mmengine.logging import MMLogger
 
 import tasks_recognition  # noqa: F401  (registers the dataset)
 from tasks_recognition.datasets import ValidatedVideoDataset, VideoListError
 from tasks_recognition.demo.video_writer import write_mp4
 from tasks_recognition.registry import DATASETS
+from tests.helpers.logs import warnings_logged
 
 PIPELINE = [
     dict(type='DecordInit'),
@@ -93,15 +93,8 @@ def test_the_probe_follows_the_pipelines_decoder(videos):
 def test_skip_mode_drops_bad_videos_with_a_warning(videos):
     root, write_list = videos
     ann = write_list(['a.mp4 0', 'gone.mp4 1', 'broken.mp4 1', 'c.mp4 2'])
-    records = []
-    handler = logging.Handler(logging.WARNING)
-    handler.emit = records.append
-    logger = MMLogger.get_current_instance()
-    logger.addHandler(handler)
-    try:
+    with warnings_logged() as records:
         dataset = build(ann, root, on_invalid='skip')
-    finally:
-        logger.removeHandler(handler)
     assert [d['filename'] for d in infos(dataset)] == [str(root / 'a.mp4'), str(root / 'c.mp4')]
     assert [(n, why.split()[0]) for n, _, why in dataset.skipped] == [(2, 'does'), (3, 'cannot')]
     assert len(records) == 1 and records[0].levelno == logging.WARNING

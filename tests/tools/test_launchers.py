@@ -21,18 +21,12 @@ from dlm_core.compat.safe_checkpoint import load_checkpoint_file
 from tests.helpers.paths import ROOT, repo_env
 from tests.helpers.toy_runs import toy_run_text
 
-CONFIG = toy_run_text(
-    batch_size=4,
-    num_samples=16,
-    max_epochs=1,
-    lr=1e-3,
-    rest="""
+CONFIG = toy_run_text(batch_size=4, num_samples=16, max_epochs=1, lr=1e-3, rest="""
     default_hooks = dict(logger=dict(interval=1))
     custom_hooks = [dict(type='SaveTrainedTensorsHook')]
     env_cfg = dict(dist_cfg=dict(backend='gloo'))
     model_wrapper_cfg = dict(type='MMDistributedDataParallel', device_ids=None)
-""",
-)
+""")  # fmt: skip
 
 # tools/train.py as srun starts it, on a machine without a GPU
 TASK = (

@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import os.path as osp
 import subprocess
-import sys
 
 import cv2
 import numpy as np
@@ -23,6 +22,7 @@ from mmengine.registry import DefaultScope
 
 from dlm_core.registry import MODELS
 from dlm_core.visualization import palette
+from tests.helpers.tool_runs import run_script
 from tools import visualize
 from tools._video_io import iter_frames, probe_video, read_frames, write_mp4
 
@@ -61,12 +61,7 @@ def checkpoint_of(config: str, folder, seed: int = 0, box_size: float | None = N
 
 
 def run_tool(*args) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, 'tools/visualize.py', *args],
-        capture_output=True,
-        text=True,
-        env=dict(os.environ, OMP_NUM_THREADS='1'),
-    )
+    return run_script('tools/visualize.py', *args)
 
 
 def test_recognition_draws_the_top5_on_a_real_video(small_mp4, tmp_path):
