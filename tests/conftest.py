@@ -1,16 +1,11 @@
-"""Shared test set-up: ``toy_task`` is importable from every test, and each test starts
-without an MMEngine default scope (a Runner of an earlier test leaves its scope behind as
-the process-wide current one, so plain names would resolve in that scope) and ends with
-torch's thread count as it found it (demo configs set one thread through a hook)."""
-
-import os
-import sys
+"""Shared test set-up: each test starts without an MMEngine default scope (a Runner of an
+earlier test leaves its scope behind as the process-wide current one, so plain names would
+resolve in that scope) and ends with torch's thread count as it found it (demo configs set
+one thread through a hook). The helpers the tests share are the package ``tests.helpers``."""
 
 import pytest
 import torch
 from mmengine.registry import DefaultScope
-
-sys.path.insert(0, os.path.dirname(__file__))
 
 
 @pytest.fixture(autouse=True)

@@ -25,12 +25,11 @@ import os.path as osp
 import sys
 import time
 
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+if not __package__:  # run as a script (python tools/...): the package tools from the repo root
+    sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
-from _feature_stream import frame_step, stream_features, streaming_rule  # noqa: E402
-from _video_io import iter_frames, list_videos, probe_video  # noqa: E402
 from mmengine.config import Config  # noqa: E402
 from mmengine.registry import MODELS as ROOT_MODELS  # noqa: E402
 from mmengine.registry import DefaultScope  # noqa: E402
@@ -46,6 +45,8 @@ from dlm_core.errors import (  # noqa: E402
 )
 from dlm_core.run_config import DictAction, load_run_config  # noqa: E402
 from dlm_core.validation import report_run_errors  # noqa: E402
+from tools._feature_stream import frame_step, stream_features, streaming_rule  # noqa: E402
+from tools._video_io import iter_frames, list_videos, probe_video  # noqa: E402
 
 #: dataset type -> the feature layout it reads
 LAYOUTS = {'Thumos14Dataset': 'thumos14', 'ActionSegmentationDataset': '50salads'}

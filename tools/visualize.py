@@ -22,21 +22,11 @@ import json
 import os.path as osp
 import sys
 
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+if not __package__:  # run as a script (python tools/...): the package tools from the repo root
+    sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 import cv2  # noqa: E402
 import torch  # noqa: E402
-from _feature_stream import stream_features  # noqa: E402
-from _video_io import (  # noqa: E402
-    contact_sheet,
-    iter_frames,
-    probe_video,
-    read_frames,
-    stack_vertically,
-    write_mp4,
-    write_png,
-)
-from extract_features import build_extractor, extractor_config  # noqa: E402
 from mmengine.config import Config  # noqa: E402
 from mmengine.registry import DefaultScope  # noqa: E402
 
@@ -48,6 +38,17 @@ from dlm_core.registry import MODELS, build_from  # noqa: E402
 from dlm_core.run_config import DictAction, load_run_config  # noqa: E402
 from dlm_core.validation import report_run_errors  # noqa: E402
 from dlm_core.visualization import RawVideo, find_viewer  # noqa: E402
+from tools._feature_stream import stream_features  # noqa: E402
+from tools._video_io import (  # noqa: E402
+    contact_sheet,
+    iter_frames,
+    probe_video,
+    read_frames,
+    stack_vertically,
+    write_mp4,
+    write_png,
+)
+from tools.extract_features import build_extractor, extractor_config  # noqa: E402
 
 #: single-task model type -> the plugin that exposes it (and whose viewer draws it)
 MODEL_PLUGINS = {

@@ -1,0 +1,1 @@
+"""Tests that the configs under configs/ build, inherit and resolve their paths."""

@@ -1,0 +1,1 @@
+"""Tests of dlm_bench: the protocol plan, runner, splits, statistics and report."""

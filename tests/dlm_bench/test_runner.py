@@ -1,0 +1,194 @@
+"""dlm_bench.runner and dlm_bench.records: resumability, progress, the chosen checkpoint,
+and the records of a run. The tools are replaced by a recorder that leaves what each real
+tool leaves behind (checkpoints, MMEngine scalars, metrics, dumped predictions)."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import os.path as osp
+import pickle
+
+import pytest
+import torch
+from dlm_bench import records, runner
+from dlm_bench.catalog import METRICS
+from dlm_bench.plan import Planner, Run
+from dlm_bench.protocol import QUICK
+
+from tests.helpers.bench_runs import Recorder
+
+
+def ssv2_plan(tmp_path):
+    preset = dataclasses.replace(
+        QUICK, primaries=('ssv2',), methods=('vpt_middle',), prompt_seeds=(0,)
+    )
+    return Planner(str(tmp_path / 'runs'), preset).build()
+
+
+def test_a_run_trains_tests_and_records_what_the_report_needs(tmp_path, capsys):
+    plan = ssv2_plan(tmp_path)
+    recorder = Recorder()
+    assert runner.execute(plan, runner=recorder) == []
+    tools = [c[0] for c in recorder.calls]
+    assert tools == ['tools/train.py', 'tools/train.py', 'tools/export_prompts.py', 'tools/test.py']
+    out = capsys.readouterr().out
+    assert 'run 1 of 2 (full/ssv2/seed0), ETA 00:0' in out and 'run 2 of 2' in out
+    run = plan.runs['vpt_middle/ssv2/seed0']
+    # the tested checkpoint is the one that validated best, not the last one
+    assert os.readlink(run.path('chosen.pth')) == 'best_acc_top1_epoch_2.pth'
+    test = recorder.calls[-1]
+    assert test[2] == osp.join(run.work_dir, 'chosen.pth')
+    assert test[test.index('--dump') + 1].endswith('test_predictions.pkl')
+    info = run.record()
+    assert info['iterations'] == 10 and info['val_best'] == pytest.approx(60.0)
+    assert info['wall_s'] >= info['train_s'] >= 0
+
+    val, result = records.run_records(run)
+    assert val['split'] == 'val' and val['value'] == pytest.approx(60.0)
+    assert val['curve']['val'] == [(5, pytest.approx(40.0)), (10, pytest.approx(60.0))]
+    assert result['split'] == 'test' and result['value'] == pytest.approx(50.0)
+    assert result['videos'] == ['0', '1'] and result['per_video'] == [100.0, 0.0]
+    assert result['train_head'] is True and result['iterations'] == 10
+    assert result['trainable_percent'] == 0.25
+    for field in records.FIELDS:
+        assert field in result
+
+    # done: nothing runs again
+    recorder = Recorder()
+    assert runner.execute(ssv2_plan(tmp_path), runner=recorder) == []
+    assert recorder.calls == []
+
+
+def test_an_interrupted_training_resumes(tmp_path):
+    plan = ssv2_plan(tmp_path)
+    runner.execute(plan, runner=Recorder())
+    run = plan.runs['vpt_middle/ssv2/seed0']
+    os.remove(run.path('run.json'))
+    os.remove(run.metrics_file(None))
+    recorder = Recorder()
+    runner.execute(ssv2_plan(tmp_path), runner=recorder)
+    train = recorder.calls[0]
+    assert train[: train.index('--cfg-options')][-1] == '--resume'
+
+
+def test_dlm_is_tested_with_static_and_dynamic_prompts(tmp_path):
+    preset = dataclasses.replace(QUICK, primaries=('ssv2',), methods=('dlm',), prompt_seeds=(0,))
+    plan = Planner(str(tmp_path / 'runs'), preset).build()
+    recorder = Recorder()
+    runner.execute(plan, runner=recorder)
+    tests = [c for c in recorder.calls if c[0] == 'tools/test.py']
+    assert [c[-1] for c in tests] == ['model.infer_mode=static', 'model.infer_mode=dynamic']
+    result = records.run_records(plan.runs['dlm/ssv2/seed0'])
+    assert [r['infer_mode'] for r in result if r['split'] == 'test'] == ['static', 'dynamic']
+
+
+def test_a_failed_run_skips_what_needs_it(tmp_path, capsys):
+    recorder = Recorder(fail=['full/ssv2'])
+    failed = runner.execute(ssv2_plan(tmp_path), runner=recorder)
+    assert failed == ['full/ssv2/seed0', 'vpt_middle/ssv2/seed0']
+    assert len(recorder.calls) == 1
+    assert 'skipped, it needs full/ssv2/seed0' in capsys.readouterr().out
+    recorder = Recorder()
+    assert runner.execute(ssv2_plan(tmp_path), runner=recorder) == []
+
+
+def test_runs_side_by_side_wait_for_what_they_need(tmp_path, capsys):
+    """Two jobs: a run starts only once its dependencies trained, the records are those
+    of the one-at-a-time execution, and a failure still skips what needs it."""
+    preset = dataclasses.replace(
+        QUICK, primaries=('ssv2',), methods=('full', 'vpt_middle'), prompt_seeds=(0, 1)
+    )
+    plan = Planner(str(tmp_path / 'runs'), preset).build()
+    recorder = Recorder()
+    assert runner.execute(plan, runner=recorder, jobs=2) == []
+    order = [c[c.index('--work-dir') + 1] for c in recorder.calls if c[0] == 'tools/train.py']
+    for name, run in plan.runs.items():
+        for dep in run.deps:
+            assert order.index(plan.runs[dep].work_dir) < order.index(run.work_dir), name
+    assert all(run.done for run in plan.runs.values())
+    assert 'run 4 of 4' in capsys.readouterr().out
+
+    plan = Planner(str(tmp_path / 'again'), preset).build()
+    failed = runner.execute(plan, runner=Recorder(fail=['full/ssv2/seed1']), jobs=2)
+    assert failed == ['full/ssv2/seed1', 'vpt_middle/ssv2/seed1']
+    assert 'vpt_middle/ssv2/seed1: skipped, it needs full/ssv2/seed1' in capsys.readouterr().out
+
+
+def test_pretrained_models_wait_for_the_foundation_run(tmp_path):
+    """The full protocol fine-tunes SSv2's ViT from the foundation run's backbone."""
+    preset = dataclasses.replace(
+        QUICK, primaries=('ssv2',), methods=('vpt_middle',), prompt_seeds=(0,), pretrained=True
+    )
+    plan = Planner(str(tmp_path / 'runs'), preset).build()
+    recorder = Recorder()
+    assert runner.execute(plan, runner=recorder) == []
+    assert [c[1] for c in recorder.calls if c[0] == 'tools/train.py'] == [
+        'configs/foundation/demo_vit.py',
+        'configs/tasks/ssv2_demo_foundation.py',
+        'configs/baselines/vpt_middle/ssv2.py',
+    ]
+    base = plan.runs['foundation/seed0']
+    assert not base.test and base.validation == 'none'
+    full = recorder.calls[1]
+    assert f'model.backbone.init_cfg.checkpoint={base.work_dir}/backbone.pth' in full
+
+
+def test_the_main_comparisons_run_before_the_controls():
+    """An interrupted reproduction has Table 1 before the variants, the controls and the
+    low-data runs, whatever order the planner added them in."""
+    runs = [
+        Run('dlm_only_ava/ssv2/seed0', 'dlm_only_ava', 'ssv2', 0, 'c', 'w', variant='ava'),
+        Run('full/ssv2/low_data/seed0', 'full', 'ssv2', 0, 'c', 'w', regime='low_data'),
+        Run('dlm_exact/ssv2/seed0', 'dlm_exact', 'ssv2', 0, 'c', 'w'),
+        Run('dlm/ssv2/seed0', 'dlm', 'ssv2', 0, 'c', 'w'),
+        Run('dlm/ssv2/lr1e-3/seed0', 'dlm', 'ssv2', 0, 'c', 'w', stage='grid'),
+        Run('dlm_random_aux/ssv2/seed0', 'dlm_random_aux', 'ssv2', 0, 'c', 'w'),
+        Run('full/ssv2/seed0', 'full', 'ssv2', 0, 'c', 'w'),
+        Run('zero_shot_dlm/ucf101/seed0', 'zero_shot_dlm', 'ucf101', 0, 'c', 'w'),
+    ]
+    assert [r.name for r in runner.ordered(runs)] == [
+        'full/ssv2/seed0',
+        'dlm/ssv2/lr1e-3/seed0',
+        'dlm/ssv2/seed0',
+        'dlm_exact/ssv2/seed0',
+        'zero_shot_dlm/ucf101/seed0',
+        'dlm_random_aux/ssv2/seed0',
+        'dlm_only_ava/ssv2/seed0',
+        'full/ssv2/low_data/seed0',
+    ]
+
+
+def test_curves_put_validation_at_the_end_of_its_epoch():
+    entries = [
+        {'loss': 2.0, 'epoch': 1, 'iter': 10, 'step': 10},
+        {'loss': 1.5, 'epoch': 1, 'iter': 19, 'step': 19},
+        {'acc/top1': 0.4, 'step': 1},
+        {'loss': 1.2, 'epoch': 2, 'iter': 38, 'step': 38},
+        # a resumed session repeats epoch 2 and goes on
+        {'loss': 1.1, 'epoch': 2, 'iter': 38, 'step': 38},
+        {'acc/top1': 0.5, 'step': 2},
+    ]
+    curve = records.curves(entries, METRICS['ssv2'])
+    assert curve['val'] == [(19, pytest.approx(40.0)), (38, pytest.approx(50.0))]
+    assert curve['loss'] == [(10, 2.0), (19, 1.5), (38, 1.1)]
+    iters = records.curves([{'loss': 1.0, 'iter': 5, 'step': 5}, {'acc/top1': 0.3, 'step': 5}],
+                           METRICS['ssv2'])  # fmt: skip
+    assert iters['val'] == [(5, pytest.approx(30.0))]
+
+
+def test_predictions_without_the_fields_are_an_error(tmp_path):
+    path = tmp_path / 'p.pkl'
+    path.write_bytes(pickle.dumps([{'pred_score': torch.tensor([1.0])}]))
+    with pytest.raises(ValueError, match="p.pkl: predicted sample 0 has no 'gt_label'"):
+        records.per_video_scores(METRICS['ssv2'], str(path))
+    assert records.per_video_scores(METRICS['ava'], str(path)) is None  # mAP: seeds only
+
+
+def test_results_file_round_trip_checks_fields(tmp_path):
+    path = str(tmp_path / 'results.json')
+    records.write([dict.fromkeys(records.FIELDS)], path, {'command': 'x'})
+    assert records.read(path)[1] == {'command': 'x'}
+    records.write([{'method': 'dlm'}], path)
+    with pytest.raises(ValueError, match='record 0 has no primary'):
+        records.read(path)

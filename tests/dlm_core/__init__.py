@@ -1,0 +1,1 @@
+"""Tests of dlm_core: the prompt model, mappers, checkpoints, caches and run reliability."""

@@ -1,0 +1,1 @@
+"""Tests that the documentation stays true: its code blocks and commands run."""

@@ -1,0 +1,130 @@
+"""THUMOS14 mAP@tIoU: hand-computed cases and agreement with mmaction2's ActivityNet
+evaluator run the way it reads files (ActivityNetLocalization)."""
+
+import json
+
+import numpy as np
+import pytest
+
+from tasks_detection.evaluation import TemporalDetectionMAP, detection_map
+from tests.helpers.thumos_predictions import predict
+
+THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7)
+
+
+def write_json(path, videos, subset='Test', classes=('Jump', 'Run')):
+    database = {
+        vid: dict(
+            subset=subset,
+            duration=100.0,
+            fps=30.0,
+            annotations=[
+                dict(label=classes[c], segment=[t0, t1], label_id=c) for t0, t1, c in segments
+            ],
+        )
+        for vid, segments in videos.items()
+    }
+    path.write_text(json.dumps(dict(database=database)))
+    return str(path)
+
+
+def run_metric(ann_file, predictions):
+    metric = TemporalDetectionMAP(ann_file=ann_file, subset='Test')
+    metric.dataset_meta = dict(classes=('Jump', 'Run'))  # what the Evaluator sets
+    metric.process({}, predict(predictions))
+    return metric.compute_metrics(metric.results)
+
+
+def test_perfect_detection_with_a_later_false_positive_is_100(tmp_path):
+    ann = write_json(tmp_path / 'gt.json', {'v1': [(0, 10, 0)]})
+    result = run_metric(ann, {'v1': [(0, 10, 0, 0.9), (20, 30, 0, 0.8)]})
+    assert result == pytest.approx({f'mAP@{t:.1f}': 100.0 for t in THRESHOLDS} | {'mAP': 100.0})
+
+
+def test_interpolated_precision_by_hand(tmp_path):
+    # ranks: TP (recall .5, precision 1), FP (.5, .5), TP (1, 2/3)
+    # AP = .5 * 1 + .5 * 2/3 (the envelope of precision) = 5/6 at every threshold
+    ann = write_json(tmp_path / 'gt.json', {'v1': [(0, 10, 0), (20, 30, 0)]})
+    result = run_metric(ann, {'v1': [(0, 10, 0, 0.9), (40, 50, 0, 0.8), (21, 31, 0, 0.7)]})
+    assert result['mAP'] == pytest.approx(100 * 5 / 6)
+
+
+def test_threshold_dependence_by_hand(tmp_path):
+    # tIoU of [0, 6] with [0, 10] is 0.6: a hit up to 0.6, a miss at 0.7
+    ann = write_json(tmp_path / 'gt.json', {'v1': [(0, 10, 0)]})
+    result = run_metric(ann, {'v1': [(0, 6, 0, 0.9)]})
+    assert [result[f'mAP@{t:.1f}'] for t in THRESHOLDS] == pytest.approx([100, 100, 100, 100, 0])
+    assert result['mAP'] == pytest.approx(80.0)
+
+
+def test_class_mean_and_duplicates(tmp_path):
+    # class 0 found once, its duplicate is a false positive after full recall: AP 1;
+    # class 1 has ground truth and no prediction: AP 0; the mean is 0.5
+    ann = write_json(tmp_path / 'gt.json', {'v1': [(0, 10, 0)], 'v2': [(5, 8, 1)]})
+    result = run_metric(ann, {'v1': [(0, 10, 0, 0.9), (0, 10, 0, 0.5)], 'v2': []})
+    assert result['mAP'] == pytest.approx(50.0)
+
+
+def test_classes_without_ground_truth_do_not_count(tmp_path):
+    # "Run" appears only in a Validation video: the Test mean runs over "Jump" alone
+    gt = write_json(tmp_path / 'gt.json', {'v1': [(0, 10, 0)]})
+    database = json.loads((tmp_path / 'gt.json').read_text())
+    database['database']['train'] = dict(
+        subset='Validation', duration=50.0, fps=30.0,
+        annotations=[dict(label='Run', segment=[1, 2], label_id=1)],
+    )  # fmt: skip
+    (tmp_path / 'gt.json').write_text(json.dumps(database))
+    result = run_metric(gt, {'v1': [(0, 10, 0, 0.9), (3, 9, 1, 0.9)]})
+    assert result['mAP'] == pytest.approx(100.0)
+
+
+def test_prediction_for_an_unknown_video_names_the_file(tmp_path):
+    ann = write_json(tmp_path / 'gt.json', {'v1': [(0, 10, 0)]})
+    with pytest.raises(ValueError, match=r'gt.json \(subset "Test".*not in it: \[.nope.\]'):
+        run_metric(ann, {'nope': [(0, 1, 0, 0.5)]})
+
+
+def test_agrees_with_activitynet_localization_reading_files(tmp_path):
+    from mmaction.evaluation.functional.eval_detection import ActivityNetLocalization
+
+    rng = np.random.default_rng(0)
+    truth, predictions = {}, {}
+    for v in range(6):
+        starts = rng.uniform(0, 80, 3)
+        truth[f'vid{v}'] = [(s, s + rng.uniform(2, 15), int(rng.integers(3))) for s in starts]
+        predictions[f'vid{v}'] = [
+            (s + rng.normal(0, 2), s + rng.uniform(2, 15), int(rng.integers(3)), rng.random())
+            for s in rng.uniform(0, 80, 8)
+        ]
+    ap, has_gt = detection_map(truth, predictions, 3, THRESHOLDS)
+    names = ['a', 'b', 'c']
+    # ActivityNet's files: ground-truth ids carry a 2-character prefix ("v_"), predictions not
+    gt_file, pred_file = tmp_path / 'gt.json', tmp_path / 'pred.json'
+    gt_file.write_text(
+        json.dumps(
+            {
+                'v_' + vid: dict(
+                    annotations=[dict(label=names[c], segment=[t0, t1]) for t0, t1, c in items]
+                )
+                for vid, items in truth.items()
+            }
+        )
+    )
+    pred_file.write_text(
+        json.dumps(
+            dict(
+                results={
+                    vid: [dict(label=names[c], segment=[t0, t1], score=s) for t0, t1, c, s in items]
+                    for vid, items in predictions.items()
+                }
+            )
+        )
+    )
+    reference = ActivityNetLocalization(
+        str(gt_file), str(pred_file), tiou_thresholds=np.array(THRESHOLDS)
+    )
+    reference_map, _ = reference.evaluate()
+    order = [reference.activity_index[n] for n in names]  # its class order is first-seen
+    np.testing.assert_allclose(reference.ap[:, order], ap)
+    assert has_gt.all()
+    np.testing.assert_allclose(reference_map, ap.mean(axis=1))

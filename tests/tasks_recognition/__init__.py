@@ -1,0 +1,1 @@
+"""Tests of tasks_recognition: video datasets, decoding, the plugin, the foundation model."""

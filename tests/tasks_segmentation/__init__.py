@@ -1,0 +1,1 @@
+"""Tests of tasks_segmentation: action segmentation and video instance segmentation."""

@@ -1,0 +1,1 @@
+"""Tests of the command-line tools under tools/, imported as the package ``tools``."""

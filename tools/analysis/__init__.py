@@ -1,0 +1,1 @@
+"""Analysis tools: prompt attribution of a DLM run."""
