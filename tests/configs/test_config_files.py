@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from mmengine.config import Config
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+from tests.helpers.paths import ROOT
+
 ALL_FILES = sorted(
     glob.glob(osp.join(ROOT, 'configs', '**', '*.py'), recursive=True)
     + glob.glob(osp.join(ROOT, 'packages', '*', '*', 'configs', '**', '*.py'), recursive=True)
