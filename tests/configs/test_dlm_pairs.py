@@ -54,9 +54,9 @@ def expected_tokens(aux: str, frames: torch.Tensor) -> int:
 # -- a small demo set of each task, in the real format ------------------------------------
 def _write_ssv2(folder: str) -> None:
     """Two clips of the SSv2 demo (its own renderer and writer), listed as SSv2 lists them."""
+    from dlm_core.demo.video_writer import write_mp4
     from tasks_recognition.demo.action_recognition import SPECS, render_demo_clip
     from tasks_recognition.demo.classes import DEMO_CLASSES
-    from tasks_recognition.demo.video_writer import write_mp4
 
     lines = []
     for label, (_, motion) in enumerate(DEMO_CLASSES['ssv2'][:2]):

@@ -89,7 +89,9 @@ def doc_files() -> dict[str, str]:
 
 
 def run(workspace, *command, expect=0):
-    env = dict(os.environ, PYTHONPATH=str(workspace), OMP_NUM_THREADS='1')
+    # the workspace first, then the packages under test (the caller's PYTHONPATH, if any)
+    path = os.pathsep.join(filter(None, [str(workspace), os.environ.get('PYTHONPATH')]))
+    env = dict(os.environ, PYTHONPATH=path, OMP_NUM_THREADS='1')
     result = subprocess.run(
         [sys.executable, *command], cwd=workspace, env=env, capture_output=True, text=True,
         timeout=600,

@@ -49,6 +49,8 @@ class ToyTaskModel(nn.Module):
 class ToyTask(TaskPlugin):
     """Tokens ``(B, N, in_dim)`` in, class logits out; records what its head sees."""
 
+    can_share_encoder = True
+
     def __init__(
         self,
         in_dim: int = 16,
@@ -100,9 +102,6 @@ class ToyTask(TaskPlugin):
         for layer in self.model.layers[start:stop]:
             tokens = layer(tokens)
         return TokenState(tokens, state.num_prompts, state.extras)
-
-    def tokens(self, state):
-        return state.tokens
 
     def _logits(self, state):
         task_tokens = state.task_tokens

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 import tasks_recognition  # noqa: F401  (registers the dataset)
+from dlm_core.demo.video_writer import write_mp4
 from tasks_recognition.datasets import ValidatedVideoDataset, VideoListError
-from tasks_recognition.demo.video_writer import write_mp4
 from tasks_recognition.registry import DATASETS
 from tests.helpers.logs import warnings_logged
 

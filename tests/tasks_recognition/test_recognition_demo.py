@@ -8,9 +8,9 @@ import decord
 import numpy as np
 import pytest
 
+from dlm_core.demo.video_writer import write_mp4
 from tasks_recognition.demo import DEMO_CLASSES, correspondence, label_correspondence
 from tasks_recognition.demo.action_recognition import SPECS, main, render_demo_clip, write_demo
-from tasks_recognition.demo.video_writer import write_mp4
 
 
 def digest(root):

@@ -11,19 +11,17 @@ can stop after block ``m`` (the tap) and let prompt tokens join the sequence fro
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 from mmaction.models import Recognizer3D, VisionTransformer
 from mmengine.registry import DefaultScope
 
-from dlm_core.models.gated_vit_block import gated_vit_block
-from dlm_core.tasks import TaskPlugin, TokenState
+from dlm_core.tasks import TokenState, ViTEncoderTask
+from dlm_core.tasks.frames import frames_to_view, inputs_to_frames
 
-from .clip_frames import frames_to_inputs, inputs_to_frames, resample_clip
 from .registry import MODELS, SCOPE, TASKS
 
 
 @TASKS.register_module()
-class ActionRecognitionTask(TaskPlugin):
+class ActionRecognitionTask(ViTEncoderTask):
     """Action recognition on mmaction2's ``Recognizer3D`` + ``VisionTransformer``.
 
     Args:
@@ -32,9 +30,6 @@ class ActionRecognitionTask(TaskPlugin):
             built in this package's scope.
         checkpoint, tap_layer, prompt_layer: see :class:`dlm_core.tasks.TaskPlugin`.
     """
-
-    injection = 'prepend'
-    supports_prompt_gate = True
 
     def __init__(self, model: dict, **kwargs):
         super().__init__(**kwargs)
@@ -55,30 +50,12 @@ class ActionRecognitionTask(TaskPlugin):
 
     # -- geometry ---------------------------------------------------------------------
     @property
-    def backbone(self) -> VisionTransformer:
-        return self.model.backbone
-
-    @property
-    def embed_dim(self) -> int:
-        return self.backbone.embed_dims
-
-    @property
-    def num_layers(self) -> int:
-        return len(self.backbone.blocks)
-
-    @property
-    def tubelet_size(self) -> int:
-        return self.backbone.patch_embed.projection.kernel_size[0]
-
-    @property
     def img_size(self) -> int:
-        return self.backbone.grid_size[0] * self.backbone.patch_size
+        return self.clip_shape[1]
 
     @property
     def num_frames(self) -> int:
-        """Frames of one clip, read off the position table (the backbone keeps no field)."""
-        grid_h, grid_w = self.backbone.grid_size
-        return self.backbone.pos_embed.shape[1] // (grid_h * grid_w) * self.tubelet_size
+        return self.clip_shape[0]
 
     # -- the model --------------------------------------------------------------------
     @property
@@ -89,66 +66,7 @@ class ActionRecognitionTask(TaskPlugin):
         heads = [self.model.neck] if self.model.with_neck else []
         return heads + [self.model.cls_head]
 
-    def encoder_parts(self) -> dict:
-        """The transformer blocks: what hard parameter sharing trains jointly with another
-        ViT task. The patch embedding stays the task's own (clip sizes differ per task)."""
-        return {'model.backbone.blocks': self.backbone.blocks}
-
-    # -- the four operations ----------------------------------------------------------
-    def embed(self, inputs: torch.Tensor) -> TokenState:
-        """Patch embedding plus positions, as ``VisionTransformer.forward`` does; the views of
-        a sample (``(B, V, 3, T, H, W)``) become ``B * V`` clips, as in ``Recognizer3D``."""
-        if inputs.ndim == 6:
-            inputs = inputs.flatten(0, 1)
-        if inputs.ndim != 5:
-            raise ValueError(
-                f'{type(self).__name__} takes (B, V, 3, T, H, W) or (B, 3, T, H, W) inputs, got '
-                f'{tuple(inputs.shape)}'
-            )
-        patch = self.backbone.patch_size
-        height, width = inputs.shape[-2] // patch, inputs.shape[-1] // patch
-        tokens = self.backbone.patch_embed(inputs)[0]
-        steps = tokens.shape[1] // (height * width)
-        tokens = tokens + self._positions(steps, height, width)
-        return TokenState(self.backbone.pos_drop(tokens), extras=dict(grid=(steps, height, width)))
-
-    def _positions(self, steps: int, height: int, width: int) -> torch.Tensor:
-        table = self.backbone.pos_embed
-        grid_h, grid_w = self.backbone.grid_size
-        if steps * grid_h * grid_w != table.shape[1]:
-            raise ValueError(
-                f'{type(self).__name__}: the backbone was built for clips of {self.num_frames} '
-                f'frames (tubelet {self.tubelet_size}), the input has '
-                f'{steps * self.tubelet_size} (sample clip_len={self.num_frames} in the pipeline)'
-            )
-        if (height, width) == (grid_h, grid_w):
-            return table
-        # other frame sizes: the backbone's bicubic resize of the spatial table
-        grid = table.reshape(steps, grid_h, grid_w, -1).permute(0, 3, 1, 2)
-        grid = F.interpolate(grid, size=(height, width), mode='bicubic', align_corners=False)
-        return grid.permute(0, 2, 3, 1).reshape(1, -1, table.shape[-1])
-
-    def run_layers(
-        self, state: TokenState, start: int, stop: int, prompts=None, gate=None
-    ) -> TokenState:
-        """Blocks ``[start, stop)``; with a prompt ``gate`` (exact start) the prompt rows'
-        attention share is gated in every block (the gate stays in the state)."""
-        if not 0 <= start <= stop <= self.num_layers:
-            raise ValueError(f'layers [{start}, {stop}) are outside [0, {self.num_layers}]')
-        if prompts is not None:
-            state = state.prepend(prompts, gate)
-        tokens, gate = state.tokens, state.gate
-        for index in range(start, stop):
-            block = self.backbone.blocks[index]
-            if gate is None or not state.num_prompts:
-                tokens = block(tokens)
-            else:
-                tokens = gated_vit_block(block, tokens, state.num_prompts, gate.layer(index))
-        return TokenState(tokens, state.num_prompts, state.extras)
-
-    def tokens(self, state: TokenState) -> torch.Tensor:
-        return state.tokens
-
+    # -- the head ---------------------------------------------------------------------
     def features(self, state: TokenState, data_samples=None):
         """What the backbone hands the neck/head, from the task tokens only (prompt rows
         dropped): the final norm, then mean pooling + ``fc_norm`` (VideoMAE), the first
@@ -186,7 +104,7 @@ class ActionRecognitionTask(TaskPlugin):
     def shared_sample(self, inputs: torch.Tensor, data_samples: list) -> dict:
         """Frames ``(B * V, T, 3, H, W)`` in [0, 1] (normalisation undone; one clip per
         view, matching the token batch) and ``fps`` when the pipeline packed it."""
-        sample = dict(frames=inputs_to_frames(inputs, self.model.data_preprocessor))
+        sample = dict(frames=inputs_to_frames(inputs, self.model.data_preprocessor, 'NCTHW'))
         fps = _clip_fps(data_samples)
         if fps is not None:
             sample['fps'] = fps
@@ -195,14 +113,21 @@ class ActionRecognitionTask(TaskPlugin):
     def view(self, sample: dict) -> torch.Tensor:
         """Another task's clip as this recognizer's input ``(B, 1, 3, T, S, S)``: frames
         spread over the clip, short side resized, centre crop, normalised."""
-        frames = self.require(sample, 'frames')
-        if frames.ndim != 5 or frames.shape[2] != 3:
-            raise ValueError(
-                f'{type(self).__name__}: sample["frames"] must be (B, T, 3, H, W) in [0, 1], '
-                f'got {tuple(frames.shape)}'
-            )
-        clip = resample_clip(frames, self.num_frames, self.img_size)
-        return frames_to_inputs(clip, self.model.data_preprocessor)
+        frames = self.require_frames(sample)
+        # The recognizer sees the clip as its own test pipeline cuts one (segment centres,
+        # short-side resize, centre crop: what its checkpoint was evaluated on); the AVA
+        # detector instead keeps the whole frame and the clip's whole span, because its
+        # proposals are boxes in full-frame coordinates that a crop would cut off.
+        clip = frames_to_view(
+            frames,
+            self.model.data_preprocessor,
+            'NCTHW',
+            num_frames=self.num_frames,
+            spread='segments',
+            size=self.img_size,
+            fit='crop',
+        )
+        return clip.unsqueeze(1)
 
 
 def _clip_fps(data_samples) -> float | None:

@@ -6,6 +6,7 @@ from mmengine.logging import print_log
 from mmengine.model import BaseModel
 from torch import nn
 
+from ..errors import ConfigError
 from ..registry import MODELS
 from ..tasks import build_task
 from .accounting import TrainableAccountingMixin
@@ -26,7 +27,8 @@ class HardParameterSharingModel(TrainableAccountingMixin, BaseModel):
     one head only.
 
     Args:
-        tasks: ``{name: task plugin config}``; each plugin names its ``encoder_parts``.
+        tasks: ``{name: task plugin config}``; each plugin names its ``encoder_parts``
+            (``can_share_encoder``).
         eval_task: the task that predicts (default: the first).
     """
 
@@ -34,6 +36,14 @@ class HardParameterSharingModel(TrainableAccountingMixin, BaseModel):
         if not tasks:
             raise ValueError('HardParameterSharingModel needs at least one task')
         plugins = {name: build_task(cfg) for name, cfg in tasks.items()}
+        unable = [
+            f'{n} ({type(p).__name__})' for n, p in plugins.items() if not p.can_share_encoder
+        ]
+        if unable:
+            raise ConfigError(
+                'hard parameter sharing needs plugins that name their encoder parts '
+                f'(can_share_encoder = True); {", ".join(unable)} do not'
+            )
         eval_task = eval_task or next(iter(plugins))
         if eval_task not in plugins:
             raise KeyError(f'eval_task {eval_task!r} is not one of {sorted(plugins)}')

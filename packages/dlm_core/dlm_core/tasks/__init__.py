@@ -3,5 +3,13 @@
 from .base import SAMPLE_KEYS, TaskPlugin
 from .builder import build_task, resolve_task_config
 from .token_state import TokenState
+from .vit_encoder import ViTEncoderTask
 
-__all__ = ['build_task', 'resolve_task_config', 'SAMPLE_KEYS', 'TaskPlugin', 'TokenState']
+__all__ = [
+    'build_task',
+    'resolve_task_config',
+    'SAMPLE_KEYS',
+    'TaskPlugin',
+    'TokenState',
+    'ViTEncoderTask',
+]

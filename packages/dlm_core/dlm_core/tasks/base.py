@@ -28,9 +28,10 @@ mapper and prompts, but no trained skill).
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, ClassVar, Literal
 
 import torch
 from mmengine.logging import print_log
@@ -70,9 +71,12 @@ class TaskPlugin(BaseModule):
     """
 
     #: 'prepend' (prompts join the sequence) or 'prefix' (extra keys/values).
-    injection: str = 'prepend'
+    injection: ClassVar[Literal['prepend', 'prefix']] = 'prepend'
     #: whether :meth:`run_layers` takes ``gate=`` (the exact start of the prompted model)
-    supports_prompt_gate: bool = False
+    supports_prompt_gate: ClassVar[bool] = False
+    #: whether :meth:`encoder_parts` names the encoder, so that hard parameter sharing can
+    #: train it jointly with another task's
+    can_share_encoder: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -109,14 +113,14 @@ class TaskPlugin(BaseModule):
 
     # -- geometry ---------------------------------------------------------------------
     @property
+    @abstractmethod
     def embed_dim(self) -> int:
         """Token width ``D`` of the encoder."""
-        raise NotImplementedError(f'{type(self).__name__} must define embed_dim')
 
     @property
+    @abstractmethod
     def num_layers(self) -> int:
         """Number of encoder layers ``L``."""
-        raise NotImplementedError(f'{type(self).__name__} must define num_layers')
 
     @property
     def tap_layer(self) -> int:
@@ -137,13 +141,13 @@ class TaskPlugin(BaseModule):
 
     # -- the model --------------------------------------------------------------------
     @property
+    @abstractmethod
     def task_model(self) -> nn.Module:
         """The wrapped task model: what the checkpoint holds and what is frozen."""
-        raise NotImplementedError(f'{type(self).__name__} must define task_model')
 
+    @abstractmethod
     def head_modules(self) -> list[nn.Module]:
         """Modules of the task head, trained when the run says ``train_head=True``."""
-        raise NotImplementedError(f'{type(self).__name__} must define head_modules')
 
     @property
     def data_preprocessor(self) -> nn.Module:
@@ -153,14 +157,15 @@ class TaskPlugin(BaseModule):
     def encoder_parts(self) -> dict[str, nn.Module]:
         """The encoder (stem and layers) as ``{attribute path: module}``, e.g.
         ``{'model.backbone': ...}``. Needed only for hard parameter sharing (HPS), where
-        tasks with the same encoder architecture train one encoder jointly."""
-        raise NotImplementedError(
-            f'{type(self).__name__} does not name its encoder parts, so it cannot share its '
-            'encoder (hard parameter sharing)'
-        )
+        tasks with the same encoder architecture train one encoder jointly; a plugin that
+        names them sets :attr:`can_share_encoder`."""
+        raise _cannot_share(self)
 
     def share_encoder(self, donor: TaskPlugin) -> None:
         """Use ``donor``'s encoder modules in place of this plugin's own (same objects)."""
+        for plugin in (self, donor):
+            if not plugin.can_share_encoder:
+                raise _cannot_share(plugin)
         mine, theirs = self.encoder_parts(), donor.encoder_parts()
         if list(mine) != list(theirs):
             raise ValueError(
@@ -247,9 +252,11 @@ class TaskPlugin(BaseModule):
         )
 
     # -- the four operations ----------------------------------------------------------
+    @abstractmethod
     def embed(self, inputs: Any) -> Any:
-        raise NotImplementedError(f'{type(self).__name__} must implement embed')
+        """The stem: a batch of this task's inputs -> the state before layer 0."""
 
+    @abstractmethod
     def run_layers(
         self, state: Any, start: int, stop: int, prompts: torch.Tensor | None = None, **kwargs
     ) -> Any:
@@ -261,24 +268,27 @@ class TaskPlugin(BaseModule):
         ``gate.layer(i).self_attention`` (prepend mode), ``.prompt_term`` or
         ``.mha_prompt_term`` (added to the attention of the task keys alone).
         """
-        raise NotImplementedError(f'{type(self).__name__} must implement run_layers')
 
     def tokens(self, state: Any) -> torch.Tensor:
-        raise NotImplementedError(f'{type(self).__name__} must implement tokens')
+        """The ``(B, N, D)`` tokens of a state (the tap): by default the
+        :class:`TokenState`'s ``tokens``."""
+        return state.tokens
 
+    @abstractmethod
     def loss(self, state: Any, data_samples: list) -> dict:
-        raise NotImplementedError(f'{type(self).__name__} must implement loss')
+        """The head's losses on a state after all layers (prompts dropped)."""
 
+    @abstractmethod
     def predict(self, state: Any, data_samples: list) -> list:
-        raise NotImplementedError(f'{type(self).__name__} must implement predict')
+        """The head's predictions on a state after all layers (prompts dropped)."""
 
+    @abstractmethod
     def shared_sample(self, inputs: Any, data_samples: list) -> dict:
         """This task's batch in task-neutral terms (keys of :data:`SAMPLE_KEYS`)."""
-        raise NotImplementedError(f'{type(self).__name__} must implement shared_sample')
 
+    @abstractmethod
     def view(self, sample: dict) -> Any:
         """Another task's shared sample as this model's input (its auxiliary view)."""
-        raise NotImplementedError(f'{type(self).__name__} must implement view')
 
     # -- derived ----------------------------------------------------------------------
     def tap(self, inputs: Any, layer: int | None = None) -> torch.Tensor:
@@ -295,6 +305,16 @@ class TaskPlugin(BaseModule):
                 f'{sorted(sample)}'
             )
         return sample[key]
+
+    def require_frames(self, sample: dict) -> torch.Tensor:
+        """``sample['frames']``, checked to be ``(B, T, 3, H, W)``."""
+        frames = self.require(sample, 'frames')
+        if frames.ndim != 5 or frames.shape[2] != 3:
+            raise ValueError(
+                f'{type(self).__name__}: sample["frames"] must be (B, T, 3, H, W) in [0, 1], '
+                f'got {tuple(frames.shape)}'
+            )
+        return frames
 
 
 @contextmanager
@@ -316,6 +336,13 @@ def _without_pretrained_init(model: nn.Module) -> Iterator[list[str]]:
     finally:
         for module, cfg in saved:
             module.init_cfg = cfg
+
+
+def _cannot_share(plugin: TaskPlugin) -> ConfigError:
+    return ConfigError(
+        f'{type(plugin).__name__} does not name its encoder parts (can_share_encoder is '
+        'False), so it cannot share its encoder (hard parameter sharing)'
+    )
 
 
 def _shorten(keys: list[str], limit: int = 6) -> str:

@@ -25,9 +25,9 @@ import numpy as np
 import torch
 
 from dlm_core.demo import DigitTrack, bright_color, make_background, pick_glyph, render_clip
+from dlm_core.demo.video_writer import write_mp4
 
 from ..models.grid_motion_extractor import GridMotionExtractor
-from .video_files import write_mp4
 
 #: Class name -> what the digit does (per second: dx, dy in frame widths/heights, growth
 #: in frame heights, turn in degrees).
@@ -41,6 +41,9 @@ CLASSES = {
     'TurnClockwise': (0, 0, 0, -1),
     'TurnCounterClockwise': (0, 0, 0, 1),
 }
+#: Bump when the set's layout or content changes (make_demo_data rewrites on a new version):
+#: 1, its mp4s from the deterministic writer of dlm_core.demo.video_writer.
+DEMO_VERSION = 1
 FPS = 10.0
 SIZE = 48
 #: Snippets of NUM_FRAMES frames every FEAT_STRIDE frames (THUMOS14's I3D: 16 and 4 at 30 fps).
@@ -167,7 +170,7 @@ def _write(root: str, seed: int, limit: int | None, splits: dict) -> int:
             vid = f'{prefix}_{index + 1:07d}'
             frames, duration, annotations = render_video(rng)
             np.save(osp.join(root, 'features', vid + '.npy'), extract_features(frames, extractor))
-            write_mp4(osp.join(root, 'videos', vid + '.mp4'), frames, FPS)
+            write_mp4(osp.join(root, 'videos', vid + '.mp4'), frames, FPS, quality=23)
             database[vid] = dict(
                 subset=subset,
                 duration=duration,

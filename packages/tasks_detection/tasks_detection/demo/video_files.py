@@ -1,32 +1,13 @@
-"""Frames to files: an H.264 mp4 (PyAV) and numbered JPEG frame folders (OpenCV)."""
+"""Frames to numbered JPEG frame folders (OpenCV), as rawframe datasets store them.
+
+(Videos are written by :func:`dlm_core.demo.video_writer.write_mp4`.)
+"""
 
 from __future__ import annotations
 
 import os
 
 import numpy as np
-
-
-def write_mp4(path: str, frames: np.ndarray, fps: float, crf: int = 23) -> None:
-    """Encode ``frames (T, H, W, 3)`` uint8 RGB as H.264 / yuv420p. One encoder thread and
-    fixed options keep the file the same from run to run."""
-    import av
-
-    frames = np.asarray(frames)
-    if frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != np.uint8:
-        raise ValueError(f'frames must be (T, H, W, 3) uint8, got {frames.shape} {frames.dtype}')
-    height, width = frames.shape[1:3]
-    if height % 2 or width % 2:
-        raise ValueError(f'H.264 with yuv420p needs even sides, got {width}x{height}')
-    os.makedirs(os.path.dirname(path) or '.', exist_ok=True)
-    with av.open(path, mode='w', format='mp4') as container:
-        stream = container.add_stream('libx264', rate=int(round(fps)))
-        stream.width, stream.height, stream.pix_fmt = width, height, 'yuv420p'
-        stream.codec_context.thread_count = 1
-        stream.options = {'crf': str(crf), 'preset': 'medium', 'threads': '1'}
-        for image in frames:
-            container.mux(stream.encode(av.VideoFrame.from_ndarray(image, format='rgb24')))
-        container.mux(stream.encode(None))
 
 
 def write_frame_folder(

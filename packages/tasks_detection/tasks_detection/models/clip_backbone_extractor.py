@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
-from torch import nn
+
+from dlm_core.tasks.snippet_windows import SnippetWindows
 
 from ..registry import MODELS, build_in_scope
 
 
 @MODELS.register_module()
-class ClipBackboneExtractor(nn.Module):
+class ClipBackboneExtractor(SnippetWindows):
     """``(B, T, 3, H, W)`` frames in [0, 1] -> ``(B, C, T')`` features of a clip backbone.
 
     Args:
@@ -44,14 +45,9 @@ class ClipBackboneExtractor(nn.Module):
         prefix: str = 'backbone.',
         chunk: int = 32,
     ):
-        super().__init__()
+        super().__init__(snippet_len, stride)
         self.backbone = build_in_scope(MODELS, backbone)
-        self.snippet_len, self.stride, self.img_size, self.chunk = (
-            snippet_len,
-            stride,
-            img_size,
-            chunk,
-        )
+        self.img_size, self.chunk = img_size, chunk
         self.register_buffer('mean', torch.tensor(mean).view(1, 3, 1, 1, 1), persistent=False)
         self.register_buffer('std', torch.tensor(std).view(1, 3, 1, 1, 1), persistent=False)
         if checkpoint is not None:
@@ -71,22 +67,11 @@ class ClipBackboneExtractor(nn.Module):
             state = {k[len(prefix) :]: v for k, v in state.items() if k.startswith(prefix)}
         self.backbone.load_state_dict(state, strict=True)
 
-    def num_snippets(self, num_frames: int) -> int:
-        return max(1, (num_frames - self.snippet_len) // self.stride + 1)
-
     @torch.no_grad()
     def forward(self, frames: torch.Tensor) -> torch.Tensor:
-        if frames.ndim != 5 or frames.shape[2] != 3:
-            raise ValueError(
-                f'ClipBackboneExtractor expects frames (B, T, 3, H, W) in [0, 1], got shape '
-                f'{tuple(frames.shape)}'
-            )
-        batch, length = frames.shape[:2]
-        if length < self.snippet_len:
-            pad = frames[:, -1:].expand(-1, self.snippet_len - length, -1, -1, -1)
-            frames = torch.cat([frames, pad], dim=1)
-        count = self.num_snippets(frames.shape[1])
-        index = (torch.arange(count) * self.stride)[:, None] + torch.arange(self.snippet_len)
+        frames = self.padded_frames(frames)
+        batch = frames.shape[0]
+        index = self.window_index(frames.shape[1])
         features = []
         for rows in index.split(self.chunk):
             clips = frames[:, rows.flatten()].reshape(batch * len(rows), self.snippet_len, 3,

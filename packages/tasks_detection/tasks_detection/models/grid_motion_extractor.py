@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
-from torch import nn
+
+from dlm_core.tasks.snippet_windows import SnippetWindows
 
 from ..registry import MODELS
 
 
 @MODELS.register_module()
-class GridMotionExtractor(nn.Module):
+class GridMotionExtractor(SnippetWindows):
     """``(B, T, 3, H, W)`` frames in [0, 1] -> ``(B, out_channels, T')`` snippet features.
 
     Snippet ``t`` covers frames ``[t * stride, t * stride + snippet_len)``, so
@@ -48,12 +49,11 @@ class GridMotionExtractor(nn.Module):
         out_channels: int | None = 128,
         seed: int = 0,
     ):
-        super().__init__()
+        super().__init__(snippet_len, stride)
         if resolution % grid:
             raise ValueError(f'resolution={resolution} must be a multiple of grid={grid}')
         if snippet_len < 2:
             raise ValueError(f'snippet_len={snippet_len}: motion needs at least 2 frames')
-        self.snippet_len, self.stride = snippet_len, stride
         self.resolution, self.grid = resolution, grid
         self.raw_channels = 6 * grid * grid
         self.out_channels = out_channels or self.raw_channels
@@ -68,26 +68,15 @@ class GridMotionExtractor(nn.Module):
             projection = q[: self.raw_channels] * (out_channels / self.raw_channels) ** 0.5
         self.register_buffer('projection', projection, persistent=False)
 
-    def num_snippets(self, num_frames: int) -> int:
-        return max(1, (num_frames - self.snippet_len) // self.stride + 1)
-
     @torch.no_grad()
     def forward(self, frames: torch.Tensor) -> torch.Tensor:
-        if frames.ndim != 5 or frames.shape[2] != 3:
-            raise ValueError(
-                f'GridMotionExtractor expects frames (B, T, 3, H, W) in [0, 1], got shape '
-                f'{tuple(frames.shape)}'
-            )
-        batch, length = frames.shape[:2]
-        if length < self.snippet_len:
-            pad = frames[:, -1:].expand(-1, self.snippet_len - length, -1, -1, -1)
-            frames = torch.cat([frames, pad], dim=1)
+        frames = self.padded_frames(frames)
+        batch = frames.shape[0]
         size = (self.resolution, self.resolution)
         small = F.interpolate(frames.flatten(0, 1).float(), size=size, mode='area')
         small = small.reshape(batch, -1, 3, *size)
-        count = self.num_snippets(small.shape[1])
-        starts = torch.arange(count) * self.stride
-        index = starts[:, None] + torch.arange(self.snippet_len)[None]  # (T', L)
+        index = self.window_index(small.shape[1])  # (T', L)
+        count = index.shape[0]
         snippets = small[:, index]  # (B, T', L, 3, R, R)
         descriptors = self._describe(snippets.flatten(0, 1))  # (B*T', raw)
         features = descriptors @ self.projection.to(descriptors)

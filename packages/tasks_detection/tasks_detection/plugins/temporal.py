@@ -74,9 +74,6 @@ class TemporalDetectionTask(TaskPlugin):
         )
         return TokenState(tokens, state.num_prompts, state.extras)
 
-    def tokens(self, state: TokenState) -> torch.Tensor:
-        return state.tokens
-
     # -- head ---------------------------------------------------------------------------
     def loss(self, state: TokenState, data_samples: list) -> dict:
         return self.model.head_loss(state.task_tokens, state.extras['masks'], data_samples)

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 from mmdet.structures import DetDataSample
 from mmengine.config import ConfigDict
 from torch import nn
 
 from dlm_core.tasks import TaskPlugin, TokenState
-from dlm_core.tasks.image_frames import frames_to_inputs, inputs_to_frames
+from dlm_core.tasks.frames import frames_to_view, inputs_to_frames
 
 from ..models.temporal_query_detr import TemporalQueryDETR
 from ..registry import MODELS, TASKS, build_in_scope
@@ -127,9 +126,6 @@ class VideoObjectDetectionTask(TaskPlugin):
             extras['prompt_gate'] = gate
         return TokenState(self._tokens(decoder['query'], extras['batch']), 0, extras)
 
-    def tokens(self, state: TokenState) -> torch.Tensor:
-        return state.tokens
-
     def loss(self, state: TokenState, data_samples: list) -> dict:
         self._check_complete(state, 'loss')
         return self.model.head_loss(state.extras['decoder'], data_samples)
@@ -172,12 +168,7 @@ class VideoObjectDetectionTask(TaskPlugin):
         """Another task's frames ``(B, T, 3, H, W)`` in [0, 1] -> a clip of this detector: the
         middle frame as the key frame with its nearest frames as references, resized to
         ``view_size`` and normalised as the detector's preprocessor does."""
-        frames = self.require(sample, 'frames')
-        if frames.dim() != 5 or frames.shape[2] != 3:
-            raise ValueError(
-                f'{type(self).__name__}.view: "frames" must be (B, T, 3, H, W), got '
-                f'{tuple(frames.shape)}'
-            )
+        frames = self.require_frames(sample)
         length = frames.shape[1]
         key = length // 2
         picked = [key]
@@ -187,9 +178,4 @@ class VideoObjectDetectionTask(TaskPlugin):
                     picked.append(frame)
         picked += [key] * (self.view_ref_frames + 1 - len(picked))
         clip = frames[:, sorted(picked)].float()
-        batch, num_frames = clip.shape[:2]
-        if self.view_size is not None and tuple(clip.shape[-2:]) != self.view_size:
-            clip = F.interpolate(
-                clip.flatten(0, 1), size=self.view_size, mode='bilinear', align_corners=False
-            ).view(batch, num_frames, 3, *self.view_size)
-        return frames_to_inputs(clip, self.model.data_preprocessor)
+        return frames_to_view(clip, self.model.data_preprocessor, size=self.view_size)

@@ -23,9 +23,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from dlm_core.demo import make_background, motion_track, pick_glyph, render_clip
+from dlm_core.demo.video_writer import write_mp4
 
 from .classes import DEMO_CLASSES, class_names, correspondence, label_correspondence
-from .video_writer import write_mp4
 
 NUM_FRAMES = 16
 

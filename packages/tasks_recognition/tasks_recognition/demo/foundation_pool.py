@@ -30,9 +30,9 @@ from dlm_core.demo import (
     pick_glyph,
     render_clip,
 )
+from dlm_core.demo.video_writer import write_mp4
 
 from .action_recognition import NUM_FRAMES, SPECS, SetSpec
-from .video_writer import write_mp4
 
 NAME = 'foundation'
 #: Bump when the pool's layout or content changes (make_demo_data rewrites on a new version).

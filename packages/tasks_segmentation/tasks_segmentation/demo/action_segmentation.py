@@ -28,10 +28,10 @@ import numpy as np
 import torch
 
 from dlm_core.demo import BACKGROUND_STYLES, make_background, motion_track, pick_glyph, render_clip
+from dlm_core.demo.video_writer import write_mp4
 
 from ..features.snippet_features import SnippetFeatureExtractor
 from .action_segmentation_recipes import BACKGROUND, OBJECT_COLORS, RECIPES, SPECS, DemoSetSpec
-from .segmentation_video import write_video
 
 DEMO_SETS = tuple(SPECS)
 PRESETS = ('default', 'bench')
@@ -143,7 +143,7 @@ def write_demo(
         assert not missing, f'recipe names classes outside the mapping: {missing}'
         with open(osp.join(out, 'groundTruth', f'{video}.txt'), 'w') as f:
             f.write(''.join(f'{label}\n' for label in labels))
-        write_video(osp.join(out, 'videos', f'{video}.mp4'), frames, spec.fps)
+        write_mp4(osp.join(out, 'videos', f'{video}.mp4'), frames, spec.fps, 'mpeg4', quality=3)
     with open(osp.join(out, 'mapping.txt'), 'w') as f:
         f.write(''.join(f'{i} {cls}\n' for i, cls in enumerate(spec.classes)))
     if subsets is not None:

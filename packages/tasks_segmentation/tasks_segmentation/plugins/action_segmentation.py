@@ -115,9 +115,6 @@ class ActionSegmentationTask(TaskPlugin):
             extras['prompt_gate'] = gate
         return TokenState(feature.transpose(1, 2), 0, extras)
 
-    def tokens(self, state: TokenState) -> torch.Tensor:
-        return state.tokens
-
     def _stage_logits(self, state: TokenState) -> torch.Tensor:
         # the head reads the frames only: prompts live in extras, never in the sequence
         return self.backbone.forward_head(state.task_tokens.transpose(1, 2), state.extras['masks'])

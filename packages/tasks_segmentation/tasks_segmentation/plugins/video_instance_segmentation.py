@@ -15,7 +15,7 @@ from mmengine.structures import InstanceData
 from torch import nn
 
 from dlm_core.tasks import TaskPlugin, TokenState
-from dlm_core.tasks.image_frames import frames_to_inputs, inputs_to_frames
+from dlm_core.tasks.frames import frames_to_view, inputs_to_frames
 
 from ..models.mask2former_vis_steps import decoder_layer, decoder_stem, predict_layer
 from ..registry import MODELS, SCOPE, TASKS
@@ -149,9 +149,6 @@ class VideoInstanceSegmentationTask(TaskPlugin):
         )
         return TokenState(queries, num_prompts, extras)
 
-    def tokens(self, state: TokenState) -> torch.Tensor:
-        return state.tokens
-
     def _check_complete(self, state: TokenState, what: str) -> None:
         if state.extras['layers_done'] != self.num_layers:
             raise ValueError(
@@ -228,16 +225,10 @@ class VideoInstanceSegmentationTask(TaskPlugin):
                 f'{type(self).__name__}.view: "frames" must be (B, T, 3, H, W), got '
                 f'{tuple(frames.shape)}'
             )
-        batch, num_frames = frames.shape[:2]
-        if self.view_frames is not None and num_frames != self.view_frames:
-            index = torch.linspace(0, num_frames - 1, self.view_frames, device=frames.device)
-            frames = frames[:, index.round().long()]
-            num_frames = self.view_frames
-        if self.view_size is not None and tuple(frames.shape[-2:]) != self.view_size:
-            frames = F.interpolate(
-                frames.flatten(0, 1).float(),
-                size=self.view_size,
-                mode='bilinear',
-                align_corners=False,
-            ).view(batch, num_frames, 3, *self.view_size)
-        return frames_to_inputs(frames, self.model.data_preprocessor)
+        return frames_to_view(
+            frames,
+            self.model.data_preprocessor,
+            num_frames=self.view_frames,
+            spread='ends',
+            size=self.view_size,
+        )
