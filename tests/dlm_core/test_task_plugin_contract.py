@@ -6,7 +6,7 @@ import typing
 
 import pytest
 import torch
-from toy_task import TOY_TASKS, ToyTask
+from tests.helpers.toy_task import TOY_TASKS, ToyTask
 
 from dlm_core.errors import ConfigError
 from dlm_core.registry import MODELS
