@@ -9,15 +9,8 @@
 # -> work_dirs/demo_vit/backbone.pth (recognition geometry) and backbone_patch16.pth (AVA's)
 _base_ = ['../tasks/ssv2_demo.py']
 
-custom_imports = dict(
-    imports=[
-        'tasks_recognition',
-        'tasks_recognition.demo.foundation_export',
-        'tasks_recognition.demo.foundation_head',
-    ],
-    allow_failed_imports=False,
-)
-
+# custom_imports (tasks_recognition) comes with the base: LatentFactorHead and
+# ExportFoundationBackboneHook are found through the package's registry locations
 num_motions, num_digits = 11, 10  # dlm_core.demo.MOTIONS, the digits 0-9
 num_classes = num_motions * num_digits  # tasks_recognition.demo.foundation_pool.NUM_CLASSES
 data_root = 'data/demo/foundation'

@@ -6,9 +6,8 @@
 #   python tools/train.py configs/tasks/imagenet_vid_demo_pretrained.py
 _base_ = ['imagenet_vid_demo.py']
 
-custom_imports = dict(
-    imports=['tasks_detection', 'tasks_detection.hooks'], allow_failed_imports=False
-)
+# custom_imports (tasks_detection) comes with the base: BackboneBoxPretrainHook is found
+# through the package's registry locations
 
 model = dict(detector=dict(backbone=dict(frozen_stages=4, norm_eval=True)))
 

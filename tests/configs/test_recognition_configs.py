@@ -3,7 +3,7 @@
 import pytest
 from mmengine.config import Config
 
-import tasks_recognition  # noqa: F401  (registers the plugin and the dataset)
+import tasks_recognition  # noqa: F401  (its registries reach the plugin and the dataset)
 from dlm_core.registry import TASKS, build_from
 from tasks_recognition.datasets import ValidatedVideoDataset
 from tasks_recognition.demo import DEMO_CLASSES

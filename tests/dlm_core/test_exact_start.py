@@ -19,7 +19,7 @@ from mmaction.structures import ActionDataSample
 from mmengine.config import Config
 from mmengine.structures import BaseDataElement, InstanceData
 
-import tasks_detection  # noqa: F401  (registers the plugins)
+import tasks_detection  # noqa: F401  (its registries reach the plugins)
 import tasks_recognition  # noqa: F401
 import tasks_segmentation  # noqa: F401
 from dlm_core.models.prompting import lower_state, upper_state

@@ -65,7 +65,7 @@ def test_the_task_plugins_declare_their_capabilities():
     from tasks_detection.plugins.spatio_temporal import SpatioTemporalDetectionTask
     from tasks_detection.plugins.temporal import TemporalDetectionTask
     from tasks_detection.plugins.video_object_detection import VideoObjectDetectionTask
-    from tasks_recognition.action_recognition_task import ActionRecognitionTask
+    from tasks_recognition.plugins import ActionRecognitionTask
     from tasks_segmentation.plugins.action_segmentation import ActionSegmentationTask
     from tasks_segmentation.plugins.video_instance_segmentation import (
         VideoInstanceSegmentationTask,

@@ -15,7 +15,7 @@ from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from mmengine.registry import DefaultScope
 
-import tasks_segmentation  # noqa: F401  (registers the plugin and the dataset)
+import tasks_segmentation  # noqa: F401  (its registries reach the plugin and the dataset)
 from dlm_core.registry import TASKS, build_from
 from tasks_segmentation.demo.youtube_vis import write_demo
 from tasks_segmentation.registry import DATASETS

@@ -7,7 +7,7 @@ import pytest
 import torch
 from mmengine.config import Config
 
-import tasks_detection  # noqa: F401  (registers the VOD plugin)
+import tasks_detection  # noqa: F401  (its registries reach the VOD plugin)
 from dlm_core.registry import TASKS, build_from
 from tasks_detection.demo import imagenet_vid
 from tasks_detection.hooks import BackboneBoxPretrainHook, render_pretrain_scenes

@@ -5,10 +5,10 @@ import torch
 import torch.nn.functional as F
 from mmengine.config import Config
 
-import tasks_detection  # noqa: F401  (registers the AVA plugin)
-import tasks_recognition  # noqa: F401  (registers the recognition plugin)
+import tasks_detection  # noqa: F401  (its registries reach the AVA plugin)
+import tasks_recognition  # noqa: F401  (its registries reach the recognition plugin)
 from dlm_core.registry import TASKS, build_from
-from tasks_recognition.demo.foundation_export import (
+from tasks_recognition.hooks.foundation_export import (
     PATCH_KERNEL,
     backbone_state,
     save_backbone,

@@ -8,14 +8,14 @@ import torch
 from mmengine.dataset import pseudo_collate
 from mmengine.registry import DefaultScope
 
-import tasks_recognition  # noqa: F401  (registers the dataset and the hook)
+import tasks_recognition  # noqa: F401  (its registries reach the dataset and the hook)
 from dlm_core.registry import TASKS, build_from
-from tasks_recognition.demo.foundation_export import (
+from tasks_recognition.demo.foundation_pool import write_pool
+from tasks_recognition.hooks.foundation_export import (
     BACKBONE_FILE,
     BACKBONE_PATCH16_FILE,
     ExportFoundationBackboneHook,
 )
-from tasks_recognition.demo.foundation_pool import write_pool
 from tasks_recognition.registry import DATASETS
 from tests.helpers.demo_configs import demo_config
 
@@ -68,7 +68,7 @@ def test_export_hook_writes_both_geometries(tmp_path):
 def test_factor_head_scores_pairs_as_the_product_of_its_factors():
     from mmaction.structures import ActionDataSample
 
-    from tasks_recognition.demo.foundation_head import LatentFactorHead
+    from tasks_recognition.models import LatentFactorHead
 
     head = LatentFactorHead(num_motions=3, num_digits=2, in_channels=4, average_clips='prob')
     scores = torch.randn(5, 5)

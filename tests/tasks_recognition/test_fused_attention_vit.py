@@ -13,10 +13,9 @@ from mmaction.models import VisionTransformer
 from mmaction.structures import ActionDataSample
 from mmengine.config import Config
 
-import tasks_recognition  # noqa: F401  (registers the plugin and the backbone)
+import tasks_recognition  # noqa: F401  (its registries reach the plugin and the backbone)
 from dlm_core.registry import TASKS, build_from
-from tasks_recognition import FusedAttentionViT
-from tasks_recognition.models import FusedAttention
+from tasks_recognition.models import FusedAttention, FusedAttentionViT
 from tasks_recognition.registry import MODELS
 
 FRAMES, SIZE, PATCH, WIDTH, DEPTH, HEADS, CLASSES = 4, 16, 8, 32, 2, 4, 3

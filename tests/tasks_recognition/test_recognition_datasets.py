@@ -6,7 +6,7 @@ import shutil
 import numpy as np
 import pytest
 
-import tasks_recognition  # noqa: F401  (registers the dataset)
+import tasks_recognition  # noqa: F401  (its registries reach the dataset)
 from dlm_core.demo.video_writer import write_mp4
 from tasks_recognition.datasets import ValidatedVideoDataset, VideoListError
 from tasks_recognition.registry import DATASETS

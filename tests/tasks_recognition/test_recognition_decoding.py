@@ -9,7 +9,7 @@ import torch
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 
-import tasks_recognition  # noqa: F401  (registers the plugin and the dataset)
+import tasks_recognition  # noqa: F401  (its registries reach the plugin and the dataset)
 from dlm_core.registry import TASKS, build_from
 from tasks_recognition.registry import DATASETS
 

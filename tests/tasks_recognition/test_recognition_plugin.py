@@ -7,9 +7,9 @@ import torch
 from mmaction.structures import ActionDataSample
 from mmengine.config import Config
 
-import tasks_recognition  # noqa: F401  (registers the plugin)
+import tasks_recognition  # noqa: F401  (its registries reach the plugin)
 from dlm_core.registry import MODELS, TASKS, build_from
-from tasks_recognition import ActionRecognitionTask
+from tasks_recognition.plugins import ActionRecognitionTask
 
 DEMO_CONFIG = 'configs/tasks/ssv2_demo.py'
 NUM_FRAMES, SIZE, PATCH, WIDTH, DEPTH, CLASSES = 8, 32, 8, 48, 4, 5

@@ -8,7 +8,7 @@ import torch
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
-import tasks_recognition  # noqa: F401  (registers the plugin and the dataset)
+import tasks_recognition  # noqa: F401  (its registries reach the plugin and the dataset)
 from dlm_core.registry import TASKS, build_from
 from dlm_core.run_config import load_run_config
 from tasks_recognition.demo.action_recognition import write_demo

@@ -20,7 +20,7 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
-import tasks_recognition  # noqa: F401  (registers the dataset and the transforms)
+import tasks_recognition  # noqa: F401  (its registries reach the dataset and the transforms)
 from tasks_recognition.datasets import (
     VideoDecodeError,
     VideoListError,

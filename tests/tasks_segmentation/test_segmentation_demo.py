@@ -12,7 +12,7 @@ from mmengine.registry import DefaultScope
 import tasks_segmentation  # noqa: F401
 from tasks_segmentation.demo.action_segmentation import DEMO_SETS, write_demo
 from tasks_segmentation.demo.action_segmentation_recipes import BACKGROUND, SPECS
-from tasks_segmentation.features.snippet_features import SnippetFeatureExtractor
+from tasks_segmentation.models.features import SnippetFeatureExtractor
 from tasks_segmentation.registry import DATASETS
 
 

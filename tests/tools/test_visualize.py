@@ -208,7 +208,7 @@ def test_a_dlm_model_is_viewed_in_static_and_dynamic_mode(
     small_mp4, tmp_path, dlm_checkpoints, monkeypatch
 ):
     from dlm_core.models import MultiTaskPromptModel
-    from tasks_recognition import ActionRecognitionTask
+    from tasks_recognition.plugins import ActionRecognitionTask
 
     _, options, dlm = dlm_checkpoints
     calls = []

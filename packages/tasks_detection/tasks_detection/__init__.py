@@ -1,5 +1,10 @@
-"""tasks_detection: spatio-temporal, temporal and video object detection as DLM task plugins."""
+"""tasks_detection: spatio-temporal, temporal and video object detection as DLM task plugins.
 
-from .registry import DATASETS, METRICS, MODELS, SCOPE, TASKS, TRANSFORMS
+The registries of the ``tasks_detection`` scope import this package's modules the first time
+a name is looked up in them (their ``locations``), so nothing here imports a module only to
+register it.
+"""
 
-__all__ = ['DATASETS', 'METRICS', 'MODELS', 'SCOPE', 'TASKS', 'TRANSFORMS']
+from .registry import DATASETS, HOOKS, METRICS, MODELS, SCOPE, TASKS, TRANSFORMS
+
+__all__ = ['DATASETS', 'HOOKS', 'METRICS', 'MODELS', 'SCOPE', 'TASKS', 'TRANSFORMS']

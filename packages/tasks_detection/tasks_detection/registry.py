@@ -19,16 +19,18 @@ from dlm_core.registry import child_registries, task_registry
 
 SCOPE = 'tasks_detection'
 
-_registries = child_registries(
-    SCOPE,
-    mmdet_registry,
-    dict(
-        MODELS=['tasks_detection.models'],
-        DATASETS=['tasks_detection.datasets'],
-        TRANSFORMS=['tasks_detection.datasets.transforms'],
-        METRICS=['tasks_detection.evaluation'],
-    ),
+#: Where this package's classes are imported from when a config first builds from a
+#: registry: the subpackage of the task-package layout that holds them (mmdet's own
+#: modules come with the parent registries).
+LOCATIONS = dict(
+    MODELS=['tasks_detection.models'],
+    DATASETS=['tasks_detection.datasets'],
+    TRANSFORMS=['tasks_detection.datasets.transforms'],
+    METRICS=['tasks_detection.evaluation'],
+    HOOKS=['tasks_detection.hooks'],
 )
+
+_registries = child_registries(SCOPE, mmdet_registry, LOCATIONS)
 MODELS = _registries['MODELS']
 DATASETS = _registries['DATASETS']
 TRANSFORMS = _registries['TRANSFORMS']

@@ -14,8 +14,14 @@ from dlm_core.registry import child_registries, task_registry
 SCOPE = 'tasks_recognition'
 
 #: Where this package's classes are imported from when a config first builds from a
-#: registry (mmaction2's own modules come with the parent registries).
-LOCATIONS = dict(DATASETS=['tasks_recognition.datasets'], TRANSFORMS=['tasks_recognition.datasets'])
+#: registry: the subpackage of the task-package layout that holds them (mmaction2's own
+#: modules come with the parent registries).
+LOCATIONS = dict(
+    MODELS=['tasks_recognition.models'],
+    DATASETS=['tasks_recognition.datasets'],
+    TRANSFORMS=['tasks_recognition.datasets.transforms'],
+    HOOKS=['tasks_recognition.hooks'],
+)
 
 _registries = child_registries(SCOPE, mmaction_registry, LOCATIONS)
 MODELS = _registries['MODELS']
@@ -25,4 +31,4 @@ METRICS = _registries['METRICS']
 HOOKS = _registries['HOOKS']
 
 #: The plugins this package adds to the core.
-TASKS = task_registry(SCOPE, locations=['tasks_recognition.action_recognition_task'])
+TASKS = task_registry(SCOPE, locations=['tasks_recognition.plugins'])

@@ -1,9 +1,13 @@
-"""tasks_segmentation: action segmentation and video instance segmentation as DLM task plugins."""
+"""tasks_segmentation: action segmentation and video instance segmentation as DLM task plugins.
 
-from . import ytviseval_compat  # noqa: F401  (mmdet's YouTube-VIS evaluator on numpy>=1.24)
-from .datasets import youtube_vis as _youtube_vis_dataset  # noqa: F401  (registers)
-from .evaluation import youtube_vis_metric as _vis_metric  # noqa: F401  (registers)
-from .plugins import video_instance_segmentation as _vis_plugin  # noqa: F401  (registers)
-from .registry import DATASETS, METRICS, MODELS, SCOPE, TASKS, TRANSFORMS
+The registries of the ``tasks_segmentation`` scope import this package's modules the first
+time a name is looked up in them (their ``locations``), so nothing here imports a module
+only to register it.
+"""
 
-__all__ = ['DATASETS', 'METRICS', 'MODELS', 'SCOPE', 'TASKS', 'TRANSFORMS']
+# not a registration: patches mmdet's YouTube-VIS evaluator for numpy >= 1.24, which mmdet's
+# own YouTubeVISMetric needs as much as this package's metric, so it runs on import
+from .compat import ytviseval as _ytviseval  # noqa: F401
+from .registry import DATASETS, HOOKS, METRICS, MODELS, SCOPE, TASKS, TRANSFORMS
+
+__all__ = ['DATASETS', 'HOOKS', 'METRICS', 'MODELS', 'SCOPE', 'TASKS', 'TRANSFORMS']

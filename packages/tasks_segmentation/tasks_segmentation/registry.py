@@ -13,35 +13,18 @@ from dlm_core.registry import child_registries, task_registry
 
 SCOPE = 'tasks_segmentation'
 
-_registries = child_registries(
-    SCOPE,
-    mmdet_registry,
-    dict(
-        DATASETS=[
-            'tasks_segmentation.datasets.youtube_vis',
-            'tasks_segmentation.datasets.action_segmentation',
-        ],
-        MODELS=[
-            'tasks_segmentation.models.asformer',
-            'tasks_segmentation.models.action_segmentor',
-            'tasks_segmentation.models.action_segmentation_loss',
-            'tasks_segmentation.models.action_segmentation_preprocessor',
-            'tasks_segmentation.features.snippet_features',
-        ],
-        TRANSFORMS=[
-            'tasks_segmentation.transforms.load_segmentation_features',
-            'tasks_segmentation.transforms.pack_segmentation_inputs',
-        ],
-        METRICS=[
-            'tasks_segmentation.evaluation.action_segmentation_metric',
-            'tasks_segmentation.evaluation.youtube_vis_metric',
-        ],
-        HOOKS=[
-            'tasks_segmentation.hooks.epoch_loss_plateau_hook',
-            'tasks_segmentation.hooks.instance_pretrain_hook',
-        ],
-    ),
+#: Where this package's classes are imported from when a config first builds from a
+#: registry: the subpackage of the task-package layout that holds them (mmdet's own
+#: modules come with the parent registries).
+LOCATIONS = dict(
+    MODELS=['tasks_segmentation.models'],
+    DATASETS=['tasks_segmentation.datasets'],
+    TRANSFORMS=['tasks_segmentation.datasets.transforms'],
+    METRICS=['tasks_segmentation.evaluation'],
+    HOOKS=['tasks_segmentation.hooks'],
 )
+
+_registries = child_registries(SCOPE, mmdet_registry, LOCATIONS)
 MODELS = _registries['MODELS']
 DATASETS = _registries['DATASETS']
 TRANSFORMS = _registries['TRANSFORMS']
@@ -49,10 +32,4 @@ METRICS = _registries['METRICS']
 HOOKS = _registries['HOOKS']
 
 #: The plugins this package adds to the core.
-TASKS = task_registry(
-    SCOPE,
-    locations=[
-        'tasks_segmentation.plugins.video_instance_segmentation',
-        'tasks_segmentation.plugins.action_segmentation',
-    ],
-)
+TASKS = task_registry(SCOPE, locations=['tasks_segmentation.plugins'])

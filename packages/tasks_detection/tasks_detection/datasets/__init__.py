@@ -1,6 +1,5 @@
 """Datasets of the detection tasks, in the real on-disk layouts."""
 
-from . import transforms  # noqa: F401  (registers the pipeline steps)
 from .ava import ValidatedAVADataset, ValidatedAVAKineticsDataset
 from .ava_annotations import AVAAnnotationError, check_ava_annotations
 from .cocovid_validation import CocoVIDAnnotationError, check_cocovid_annotations

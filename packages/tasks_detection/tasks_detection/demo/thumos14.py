@@ -27,7 +27,7 @@ import torch
 from dlm_core.demo import DigitTrack, bright_color, make_background, pick_glyph, render_clip
 from dlm_core.demo.video_writer import write_mp4
 
-from ..models.grid_motion_extractor import GridMotionExtractor
+from ..models.features.grid_motion_extractor import GridMotionExtractor
 
 #: Class name -> what the digit does (per second: dx, dy in frame widths/heights, growth
 #: in frame heights, turn in degrees).

@@ -3,9 +3,9 @@ frame-accurate decoding they use (``FrameAccurateInit`` / ``FrameAccurateDecode`
 ``probe_video`` and ``read_frames`` for tools that read frames themselves)."""
 
 from .frame_reader import VideoDecodeError, read_frames
+from .transforms import FrameAccurateDecode, FrameAccurateInit
 from .validated_video_dataset import ValidatedVideoDataset, VideoListError
 from .video_probe import VideoInfo, VideoProbeError, count_frames, probe_video
-from .video_transforms import FrameAccurateDecode, FrameAccurateInit
 
 __all__ = [
     'FrameAccurateDecode',

@@ -20,7 +20,7 @@ from mmengine.structures import LabelData
 from dlm_core.errors import ConfigError
 from dlm_core.visualization import RawVideo, TaskViewer, ViewResult, register_viewer
 
-from ..action_recognition_task import ActionRecognitionTask
+from ..plugins.action_recognition import ActionRecognitionTask
 
 #: panels are at most this long, and at least this short side (ActionVisualizer's font
 #: scales with the short side: 224 px gives its 7 pt)

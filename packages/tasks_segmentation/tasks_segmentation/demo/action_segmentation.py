@@ -10,7 +10,7 @@ The real MS-TCN / ASFormer layout, so the real loaders read them::
 
 Videos are recipes of moving handwritten digits (see :mod:`.action_segmentation_recipes`)
 drawn by dlm_core's renderer; features come from the registered
-:class:`~tasks_segmentation.features.snippet_features.SnippetFeatureExtractor` run on the
+:class:`~tasks_segmentation.models.features.snippet_features.SnippetFeatureExtractor` run on the
 rendered frames. Deterministic from ``seed``; a few MB per set; seconds to write.
 
 python -m tasks_segmentation.demo.action_segmentation --root data/demo [--sets ...] [--seed 0]
@@ -30,7 +30,7 @@ import torch
 from dlm_core.demo import BACKGROUND_STYLES, make_background, motion_track, pick_glyph, render_clip
 from dlm_core.demo.video_writer import write_mp4
 
-from ..features.snippet_features import SnippetFeatureExtractor
+from ..models.features.snippet_features import SnippetFeatureExtractor
 from .action_segmentation_recipes import BACKGROUND, OBJECT_COLORS, RECIPES, SPECS, DemoSetSpec
 
 DEMO_SETS = tuple(SPECS)

@@ -1,1 +1,6 @@
-"""Hooks of tasks_segmentation (each module registers its own classes)."""
+"""Training hooks of this package's tasks (registered in its ``HOOKS``)."""
+
+from .epoch_loss_plateau_hook import EpochLossPlateauHook
+from .instance_pretrain_hook import BackboneInstancePretrainHook
+
+__all__ = ['BackboneInstancePretrainHook', 'EpochLossPlateauHook']

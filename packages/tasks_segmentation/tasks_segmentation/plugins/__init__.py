@@ -1,1 +1,6 @@
-"""Task plugins of tasks_segmentation (each module registers its own plugin)."""
+"""The task plugins of this package (registered in ``tasks_segmentation.TASKS``)."""
+
+from .action_segmentation import ActionSegmentationTask
+from .video_instance_segmentation import VideoInstanceSegmentationTask
+
+__all__ = ['ActionSegmentationTask', 'VideoInstanceSegmentationTask']

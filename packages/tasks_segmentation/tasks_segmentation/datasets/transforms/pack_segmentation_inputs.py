@@ -7,7 +7,7 @@ import torch
 from mmcv.transforms import BaseTransform
 from mmengine.structures import BaseDataElement
 
-from ..registry import TRANSFORMS
+from ...registry import TRANSFORMS
 
 
 @TRANSFORMS.register_module()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from mmcv.transforms import BaseTransform
 
-from ..registry import TRANSFORMS
+from ...registry import TRANSFORMS
 
 
 @TRANSFORMS.register_module()

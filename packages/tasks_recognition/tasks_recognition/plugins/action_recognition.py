@@ -17,7 +17,7 @@ from mmengine.registry import DefaultScope
 from dlm_core.tasks import TokenState, ViTEncoderTask
 from dlm_core.tasks.frames import frames_to_view, inputs_to_frames
 
-from .registry import MODELS, SCOPE, TASKS
+from ..registry import MODELS, SCOPE, TASKS
 
 
 @TASKS.register_module()

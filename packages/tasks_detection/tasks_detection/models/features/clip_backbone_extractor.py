@@ -14,7 +14,7 @@ import torch.nn.functional as F
 
 from dlm_core.tasks.snippet_windows import SnippetWindows
 
-from ..registry import MODELS, build_in_scope
+from ...registry import MODELS, build_in_scope
 
 
 @MODELS.register_module()

@@ -20,9 +20,9 @@ from __future__ import annotations
 import numpy as np
 from mmcv.transforms import BaseTransform
 
-from ..registry import TRANSFORMS
-from .frame_reader import read_frames
-from .video_probe import VideoInfo, probe_video
+from ...registry import TRANSFORMS
+from ..frame_reader import read_frames
+from ..video_probe import VideoInfo, probe_video
 
 
 @TRANSFORMS.register_module()

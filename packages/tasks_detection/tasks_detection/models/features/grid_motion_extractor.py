@@ -20,7 +20,7 @@ import torch.nn.functional as F
 
 from dlm_core.tasks.snippet_windows import SnippetWindows
 
-from ..registry import MODELS
+from ...registry import MODELS
 
 
 @MODELS.register_module()

@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..registry import MODELS
+from ...registry import MODELS
 
 
 def _random_filters(generator, out_channels: int, in_channels: int, size: int) -> torch.Tensor:

@@ -1,0 +1,1 @@
+"""Fixes of the dependency stack this package needs (each applied when its module is imported)."""

@@ -1,1 +1,0 @@
-"""Feature extractors of tasks_segmentation (each module registers its own classes)."""

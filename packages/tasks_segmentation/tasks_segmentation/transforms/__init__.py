@@ -1,1 +1,0 @@
-"""Data transforms of tasks_segmentation (each module registers its own classes)."""
