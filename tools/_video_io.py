@@ -1,4 +1,5 @@
-"""Reading raw videos for the tools, one frame at a time (PyAV), and writing pictures.
+"""Reading raw videos for the tools, one frame at a time (PyAV), and writing pictures
+(videos through the core's deterministic mp4 writer).
 
 ``tools/extract_features.py`` and ``tools/visualize.py`` read the user's own videos, which
 may be long and large (a 795-frame 768x576 clip is 1 GB of uint8 pixels, 4 GB as floats):
@@ -17,9 +18,11 @@ from dataclasses import dataclass
 import av
 import numpy as np
 
+from dlm_core.demo import video_writer
 from dlm_core.errors import DataError, MissingFileError
 
 VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mkv', '.mov', '.webm', '.m4v', '.mpg', '.mpeg')
+X264_DEFAULT_CRF = 23  # x264's own default quality, which the tools' mp4s keep
 
 
 @dataclass(frozen=True)
@@ -164,18 +167,14 @@ def write_png(path: str, image: np.ndarray) -> None:
 
 
 def write_mp4(path: str, frames: Sequence[np.ndarray], fps: float) -> None:
-    """``(H, W, 3)`` uint8 RGB frames (even sizes are padded to) to an H.264 MP4."""
+    """``(H, W, 3)`` uint8 RGB frames (odd sides padded to even) to an H.264 MP4, by the
+    core's deterministic writer at x264's default quality, atomically."""
     height, width = frames[0].shape[:2]
-    height, width = height + height % 2, width + width % 2
+    padded = np.zeros((len(frames), height + height % 2, width + width % 2, 3), np.uint8)
+    for index, image in enumerate(frames):
+        padded[index, : image.shape[0], : image.shape[1]] = image
     partial = f'{path}.partial.mp4'
-    with av.open(partial, 'w') as container:
-        stream = container.add_stream('libx264', rate=round(fps))
-        stream.width, stream.height, stream.pix_fmt = width, height, 'yuv420p'
-        for image in frames:
-            padded = np.zeros((height, width, 3), np.uint8)
-            padded[: image.shape[0], : image.shape[1]] = image
-            container.mux(stream.encode(av.VideoFrame.from_ndarray(padded, format='rgb24')))
-        container.mux(stream.encode())
+    video_writer.write_mp4(partial, padded, fps, quality=X264_DEFAULT_CRF)
     os.replace(partial, path)
 
 

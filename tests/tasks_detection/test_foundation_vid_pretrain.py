@@ -8,10 +8,11 @@ import torch
 from mmengine.config import Config
 
 import tasks_detection  # noqa: F401  (its registries reach the VOD plugin)
+from dlm_core.hooks.backbone_pretrain import region_mean
 from dlm_core.registry import TASKS, build_from
 from tasks_detection.demo import imagenet_vid
 from tasks_detection.hooks import BackboneBoxPretrainHook, render_pretrain_scenes
-from tasks_detection.hooks.box_pretrain_hook import PRETRAIN_STREAM, box_masks, pooled_in
+from tasks_detection.hooks.box_pretrain_hook import PRETRAIN_STREAM, box_masks
 
 CONFIG = 'configs/tasks/imagenet_vid_demo_pretrained.py'
 
@@ -34,7 +35,7 @@ def test_box_pooling_averages_inside_the_box_only():
     features = torch.zeros(1, 1, 8, 8)
     features[..., :4, :4] = 1.0  # the top-left quarter of a 64x64 frame at stride 8
     boxes = torch.tensor([[0.0, 0.0, 32.0, 32.0], [32.0, 32.0, 64.0, 64.0]])
-    pooled = pooled_in(features, box_masks(boxes, 64, 64), torch.tensor([0, 0]))
+    pooled = region_mean(features, box_masks(boxes, 64, 64), torch.tensor([0, 0]))
     torch.testing.assert_close(pooled, torch.tensor([[1.0], [0.0]]))
 
 
@@ -62,7 +63,5 @@ def test_pretraining_lowers_the_loss_on_a_few_scenes():
 
 
 def test_hook_refuses_a_model_without_the_backbone():
-    from tasks_detection.hooks.box_pretrain_hook import _submodule
-
     with pytest.raises(TypeError, match='has none'):
-        _submodule(torch.nn.Linear(2, 2), 'detector.backbone')
+        BackboneBoxPretrainHook(backbone='detector.backbone').backbone_of(torch.nn.Linear(2, 2))

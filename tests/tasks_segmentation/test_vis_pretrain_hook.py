@@ -10,10 +10,10 @@ import pytest
 import torch
 from mmengine.config import ConfigDict
 
+from dlm_core.hooks.backbone_pretrain import region_mean
 from tasks_segmentation.hooks.instance_pretrain_hook import (
     BackboneInstancePretrainHook,
     load_instance_frames,
-    mask_pooled,
 )
 from tasks_segmentation.registry import MODELS
 from tests.helpers.vis import demo_config, demo_set
@@ -56,7 +56,7 @@ def test_mask_pooling_is_the_mean_inside_the_mask():
     masks = torch.zeros(2, 1, 8, 8)
     masks[0, 0, :4, :4] = 1  # the top-left quarter of image 1: cells (0,0) (0,1) (1,0) (1,1)
     masks[1, 0, 4:, 4:] = 1  # the bottom-right quarter of image 0
-    pooled = mask_pooled(features, masks, torch.tensor([1, 0]))
+    pooled = region_mean(features, masks, torch.tensor([1, 0]))
     assert pooled[:, 0].tolist() == [(16 + 17 + 20 + 21) / 4, (10 + 11 + 14 + 15) / 4]
 
 

@@ -65,7 +65,9 @@ def rgb_to_yuv420p(image: np.ndarray) -> np.ndarray:
     height, width = y.shape
 
     def pooled(c):
-        return c.reshape(height // 2, 2, width // 2, 2).mean(axis=(1, 3)).reshape(-1, width)
+        return c.reshape(height // 2, 2, width // 2, 2).mean(axis=(1, 3)).ravel()
 
-    planes = np.concatenate([y, pooled(u), pooled(v)], axis=0)
+    # the planes one after the other, wrapped at the frame width: a quarter plane fills
+    # whole rows only when 4 divides the height, so they are joined flat
+    planes = np.concatenate([y.ravel(), pooled(u), pooled(v)]).reshape(-1, width)
     return np.clip(np.rint(planes), 0, 255).astype(np.uint8)
