@@ -1,4 +1,4 @@
-"""Training hooks of the detection tasks (import ``tasks_detection.hooks`` to register)."""
+"""Training hooks of the detection tasks (registered in this package's ``HOOKS``)."""
 
 from .box_pretrain_hook import BackboneBoxPretrainHook, render_pretrain_scenes
 
