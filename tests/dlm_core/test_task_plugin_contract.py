@@ -6,11 +6,11 @@ import typing
 
 import pytest
 import torch
-from tests.helpers.toy_task import TOY_TASKS, ToyTask
 
 from dlm_core.errors import ConfigError
 from dlm_core.registry import MODELS
 from dlm_core.tasks import TaskPlugin, ViTEncoderTask, build_task
+from tests.helpers.toy_task import TOY_TASKS, ToyTask
 
 TOY = dict(type='toy_tasks.ToyTask', in_dim=16, dim=32, depth=2, num_classes=3)
 

@@ -101,6 +101,33 @@ def task_registry(scope: str, locations: list[str]) -> Registry:
     return Registry('task plugin', parent=TASKS, scope=scope, locations=locations)
 
 
+#: The task-package layout (docs/method.md): registry name -> the subpackage of a task
+#: package whose modules register into it; plugins live in ``plugins/`` (``TASKS``).
+PACKAGE_LAYOUT = dict(
+    MODELS='models',
+    DATASETS='datasets',
+    TRANSFORMS='datasets.transforms',
+    METRICS='evaluation',
+    HOOKS='hooks',
+)
+
+
+def task_package_registries(scope: str, parents, without: tuple = ()) -> dict[str, Registry]:
+    """The registries of the task package ``scope`` laid out as :data:`PACKAGE_LAYOUT`
+    says: children of ``parents`` (its OpenMMLab library's registries) that import the
+    package's subpackages on their first lookup (MMEngine's ``locations``), so that the
+    package's ``__init__`` imports nothing only to register it; and ``TASKS``, reaching
+    ``plugins/``. ``without`` names the layout's subpackages the package has none of."""
+    locations = {
+        name: [f'{scope}.{folder}']
+        for name, folder in PACKAGE_LAYOUT.items()
+        if folder.split('.')[0] not in without
+    }
+    registries = child_registries(scope, parents, locations)
+    registries['TASKS'] = task_registry(scope, locations=[f'{scope}.plugins'])
+    return registries
+
+
 def registered_names(registry: Registry) -> list[str]:
     """All names reachable in ``registry`` and its descendants, as ``scope.Name``."""
     registry.import_from_location()

@@ -156,6 +156,7 @@ def _check_type(registry: Registry, where: str, cfg) -> None:
             return
         scope, short = Registry.split_scope_key(name)
         searched = _scope_registry(scoped, scope) if scope else scoped
+        searched.import_from_location()  # a lazy registry knows its names once imported
         if scope and short in searched.module_dict:
             raise UnknownTypeError(
                 f'{where}.type: {name!r} is registered in scope {scope!r}, but MMEngine does '

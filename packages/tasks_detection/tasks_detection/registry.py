@@ -15,30 +15,16 @@ import dlm_core  # noqa: F401  (first: it makes mmaction2 1.2.0's models importa
 from mmdet import registry as mmdet_registry
 from mmengine.registry import DefaultScope
 
-from dlm_core.registry import child_registries, task_registry
+from dlm_core.registry import task_package_registries
 
 SCOPE = 'tasks_detection'
 
-#: Where this package's classes are imported from when a config first builds from a
-#: registry: the subpackage of the task-package layout that holds them (mmdet's own
-#: modules come with the parent registries).
-LOCATIONS = dict(
-    MODELS=['tasks_detection.models'],
-    DATASETS=['tasks_detection.datasets'],
-    TRANSFORMS=['tasks_detection.datasets.transforms'],
-    METRICS=['tasks_detection.evaluation'],
-    HOOKS=['tasks_detection.hooks'],
-)
-
-_registries = child_registries(SCOPE, mmdet_registry, LOCATIONS)
-MODELS = _registries['MODELS']
-DATASETS = _registries['DATASETS']
-TRANSFORMS = _registries['TRANSFORMS']
-METRICS = _registries['METRICS']
-HOOKS = _registries['HOOKS']
-
-#: The plugins this package adds to the core.
-TASKS = task_registry(SCOPE, locations=['tasks_detection.plugins'])
+#: Children of mmdet's registries that import this package's subpackages
+#: (models/, datasets/, datasets/transforms/, evaluation/, hooks/, plugins/) on their first
+#: lookup: dlm_core.registry.PACKAGE_LAYOUT.
+_registries = task_package_registries(SCOPE, mmdet_registry)
+MODELS, DATASETS, TRANSFORMS = (_registries[n] for n in ('MODELS', 'DATASETS', 'TRANSFORMS'))
+METRICS, HOOKS, TASKS = (_registries[n] for n in ('METRICS', 'HOOKS', 'TASKS'))
 
 
 def build_in_scope(registry, cfg: dict):
