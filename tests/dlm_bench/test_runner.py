@@ -13,8 +13,9 @@ import pytest
 import torch
 from dlm_bench import records, runner
 from dlm_bench.catalog import METRICS
-from dlm_bench.plan import Planner, Run
+from dlm_bench.plan import Planner
 from dlm_bench.protocol import QUICK
+from dlm_bench.runs import Run
 
 from tests.helpers.bench_runs import Recorder
 

@@ -14,10 +14,7 @@ validates on its held-out split (``splits.validation_options``), never on its te
 
 from __future__ import annotations
 
-import json
-import os
 import os.path as osp
-from dataclasses import dataclass, field
 
 from mmengine.config import Config
 
@@ -33,97 +30,9 @@ from .catalog import (
     config_path,
     load_config,
 )
-from .protocol import FULL, Preset, lr_tag, validation_options
+from .protocol import FULL, Preset, validation_options
+from .runs import CHOSEN, PROMPTS, Plan, Run, run_name
 from .variants import calibration_config, calibration_length, random_aux_options, subset_config
-
-CHOSEN = 'chosen.pth'
-PROMPTS = 'prompts_chosen.pth'
-
-
-@dataclass
-class Run:
-    """One training and its evaluations, in ``<root>/<name>``."""
-
-    name: str
-    method: str
-    task: str
-    seed: int | None
-    config: str  # repository-relative, or absolute (a generated config)
-    work_dir: str
-    model_options: dict = field(default_factory=dict)  # train.py and test.py
-    train_options: dict = field(default_factory=dict)  # train.py only
-    train: bool = True
-    test: bool = True
-    modes: tuple = (None,)  # inference modes tested (DLM: static and dynamic)
-    deps: list = field(default_factory=list)  # names of the runs it needs
-    lr: float | None = None  # None: the config's own
-    regime: str = 'full'  # or 'low_data'
-    stage: str = 'final'  # 'grid': a learning-rate candidate, validated only
-    variant: str | None = None  # the auxiliary a single / leave-one-out run is about
-    train_head: bool | None = None
-    validation: str = 'carved'  # where its validation split comes from ('none': no split)
-    derived_config: str | None = None  # text of a config written at run time
-    repo: str = REPO
-
-    def path(self, *parts: str) -> str:
-        return osp.join(self.repo, self.work_dir, *parts)
-
-    def metrics_file(self, mode: str | None) -> str:
-        return self.path(f'test_metrics{"" if mode is None else "_" + mode}.json')
-
-    def dump_file(self, mode: str | None) -> str:
-        return self.path(f'test_predictions{"" if mode is None else "_" + mode}.pkl')
-
-    def record(self) -> dict:
-        try:
-            with open(self.path('run.json')) as handle:
-                return json.load(handle)
-        except (OSError, ValueError):
-            return {}
-
-    def update_record(self, **values) -> None:
-        record = {**self.record(), **values}
-        os.makedirs(self.path(), exist_ok=True)
-        tmp = self.path('run.json.tmp')
-        with open(tmp, 'w') as handle:
-            json.dump(record, handle, indent=1)
-        os.replace(tmp, self.path('run.json'))
-
-    @property
-    def trained(self) -> bool:
-        return not self.train or 'train_s' in self.record()
-
-    @property
-    def done(self) -> bool:
-        if not self.trained:
-            return False
-        return not self.test or all(osp.isfile(self.metrics_file(m)) for m in self.modes)
-
-
-@dataclass
-class Plan:
-    runs: dict = field(default_factory=dict)  # name -> Run, dependencies first
-    notes: list = field(default_factory=list)  # what was left out, and why
-    pending: list = field(default_factory=list)  # what waits on a validation result
-
-    def note(self, text: str) -> None:
-        if text not in self.notes:
-            self.notes.append(text)
-
-    def wait(self, text: str) -> None:
-        if text not in self.pending:
-            self.pending.append(text)
-
-
-def _name(method, task, seed, lr=None, regime='full') -> str:
-    parts = [method, task]
-    if regime != 'full':
-        parts.append(regime)
-    if lr is not None:
-        parts.append(lr_tag(lr))
-    if seed is not None:
-        parts.append(f'seed{seed}')
-    return '/'.join(parts)
 
 
 class Planner:
@@ -182,7 +91,7 @@ class Planner:
     def full(self, task: str, seed: int, regime: str = 'full', test: bool = False) -> Run:
         """Full fine-tuning of ``task`` at ``seed``: a Table 1 row, and the frozen model
         that the prompted runs of that seed start from."""
-        name = _name('full', task, seed, regime=regime)
+        name = run_name('full', task, seed, regime=regime)
         if name in self.plan.runs:
             run = self.plan.runs[name]
             run.test = run.test or test
@@ -279,7 +188,9 @@ class Planner:
         self, method, task, seed, lr, regime='full', stage='final', variant=None
     ) -> Run | None:
         """A prompted run; None (and a pending entry) when what it starts from waits."""
-        name = _name(method if variant is None else f'{method}_{variant}', task, seed, lr, regime)
+        name = run_name(
+            method if variant is None else f'{method}_{variant}', task, seed, lr, regime
+        )
         if name in self.plan.runs:
             run = self.plan.runs[name]
             if stage == 'final':
@@ -346,7 +257,7 @@ class Planner:
         chosen checkpoint loaded, the static prompts and the head trained for a third of
         the schedule at DLM's learning rate, no mapper and no auxiliary running."""
         dlm = self.prompt_run('dlm', task, seed, lr)
-        name = _name('dlm_calibrated', task, seed, lr)
+        name = run_name('dlm_calibrated', task, seed, lr)
         if name in self.plan.runs:
             return self.plan.runs[name]
         config = config_path('dlm', task)
@@ -380,7 +291,7 @@ class Planner:
             dlm = self.prompt_run('dlm', primary, seed, lr)
             model_options['model.prompt_file'] = self.chosen(dlm, PROMPTS)
             deps.append(dlm.name)
-        name = _name(method, held_out, seed)
+        name = run_name(method, held_out, seed)
         run = Run(
             name, method, held_out, seed, config, osp.join(self.root, name), model_options,
             train=False, deps=deps, validation='none', repo=self.repo,
@@ -480,7 +391,7 @@ class Planner:
         for seed in self.preset.seeds_of('hps'):
             options, deps = self.backbones(config, task, seed, 'full')
             options.update(self.data(task))
-            name = _name('hps', task, seed)
+            name = run_name('hps', task, seed)
             self.add(
                 Run(
                     name,

@@ -1,0 +1,101 @@
+"""A run of the benchmark and the plan that holds the runs: what each run trains and tests,
+where its work dir is, and the record (``run.json``) the runner keeps in it."""
+
+from __future__ import annotations
+
+import json
+import os
+import os.path as osp
+from dataclasses import dataclass, field
+
+from .catalog import REPO
+from .protocol import lr_tag
+
+CHOSEN = 'chosen.pth'
+PROMPTS = 'prompts_chosen.pth'
+
+
+@dataclass
+class Run:
+    """One training and its evaluations, in ``<root>/<name>``."""
+
+    name: str
+    method: str
+    task: str
+    seed: int | None
+    config: str  # repository-relative, or absolute (a generated config)
+    work_dir: str
+    model_options: dict = field(default_factory=dict)  # train.py and test.py
+    train_options: dict = field(default_factory=dict)  # train.py only
+    train: bool = True
+    test: bool = True
+    modes: tuple = (None,)  # inference modes tested (DLM: static and dynamic)
+    deps: list = field(default_factory=list)  # names of the runs it needs
+    lr: float | None = None  # None: the config's own
+    regime: str = 'full'  # or 'low_data'
+    stage: str = 'final'  # 'grid': a learning-rate candidate, validated only
+    variant: str | None = None  # the auxiliary a single / leave-one-out run is about
+    train_head: bool | None = None
+    validation: str = 'carved'  # where its validation split comes from ('none': no split)
+    derived_config: str | None = None  # text of a config written at run time
+    repo: str = REPO
+
+    def path(self, *parts: str) -> str:
+        return osp.join(self.repo, self.work_dir, *parts)
+
+    def metrics_file(self, mode: str | None) -> str:
+        return self.path(f'test_metrics{"" if mode is None else "_" + mode}.json')
+
+    def dump_file(self, mode: str | None) -> str:
+        return self.path(f'test_predictions{"" if mode is None else "_" + mode}.pkl')
+
+    def record(self) -> dict:
+        try:
+            with open(self.path('run.json')) as handle:
+                return json.load(handle)
+        except (OSError, ValueError):
+            return {}
+
+    def update_record(self, **values) -> None:
+        record = {**self.record(), **values}
+        os.makedirs(self.path(), exist_ok=True)
+        tmp = self.path('run.json.tmp')
+        with open(tmp, 'w') as handle:
+            json.dump(record, handle, indent=1)
+        os.replace(tmp, self.path('run.json'))
+
+    @property
+    def trained(self) -> bool:
+        return not self.train or 'train_s' in self.record()
+
+    @property
+    def done(self) -> bool:
+        if not self.trained:
+            return False
+        return not self.test or all(osp.isfile(self.metrics_file(m)) for m in self.modes)
+
+
+@dataclass
+class Plan:
+    runs: dict = field(default_factory=dict)  # name -> Run, dependencies first
+    notes: list = field(default_factory=list)  # what was left out, and why
+    pending: list = field(default_factory=list)  # what waits on a validation result
+
+    def note(self, text: str) -> None:
+        if text not in self.notes:
+            self.notes.append(text)
+
+    def wait(self, text: str) -> None:
+        if text not in self.pending:
+            self.pending.append(text)
+
+
+def run_name(method, task, seed, lr=None, regime='full') -> str:
+    parts = [method, task]
+    if regime != 'full':
+        parts.append(regime)
+    if lr is not None:
+        parts.append(lr_tag(lr))
+    if seed is not None:
+        parts.append(f'seed{seed}')
+    return '/'.join(parts)
