@@ -265,13 +265,12 @@ class Planner:
         rate = lr if lr is not None else cfg.optim_wrapper.optimizer.lr
         length, by_epoch = calibration_length(cfg)
         schedule = Config(dict(train_cfg={'max_epochs' if by_epoch else 'max_iters': length}))
-        model_options, deps = dict(dlm.model_options), [dlm.name]
         train_options = self._train_options(schedule, task, seed, 'full', None)
         train_options['load_from'] = self.chosen(dlm)
         run = Run(
             name, 'dlm_calibrated', task, seed, osp.join(self.root, name, 'config.py'),
-            osp.join(self.root, name), model_options, train_options, modes=('static',),
-            deps=[*dlm.deps, *deps], lr=lr, train_head=True,
+            osp.join(self.root, name), dict(dlm.model_options), train_options, modes=('static',),
+            deps=[*dlm.deps, dlm.name], lr=lr, train_head=True,
             validation=self.validation(task),
             derived_config=calibration_config(osp.join(self.repo, config), cfg, rate),
             repo=self.repo,

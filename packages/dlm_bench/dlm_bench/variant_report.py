@@ -44,16 +44,14 @@ def variant_lines(test: list, records: list, primaries: list, cell) -> list:
     """The section; ``test`` are the final test records, ``records`` all of them (the
     validation records decide the defaults), ``cell`` renders one table cell."""
     rows = dict(VARIANT_ROWS)
-    present = [p for p in primaries if stats._select(test, primary=p, method='dlm_exact')]
-    present += [
+    present = [
         p
         for p in primaries
-        if p not in present and stats._select(test, primary=p, method='dlm_calibrated')
+        if any(stats._select(test, primary=p, method=m) for m in ('dlm_exact', 'dlm_calibrated'))
     ]
     lines = ['## DLM variants: exact start and static calibration', '']
     if not present:
         return lines + ['No variant runs yet.', '']
-    present = [p for p in primaries if p in present]
     lines += [
         '| Row | ' + ' | '.join(f'{NAMES[p]} ({METRICS[p].label})' for p in present) + ' |',
         '|---' * (len(present) + 1) + '|',
