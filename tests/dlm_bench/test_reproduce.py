@@ -79,6 +79,15 @@ def test_a_small_plan_runs_and_writes_records_and_page(tmp_path, capsys):
     with open(osp.join(repo, 'docs', 'results.md')) as handle:
         page = handle.read()
     assert '## Table 1: primary tasks' in page and '| VPT-middle | 50.00 [' in page
+    # a subset of the protocol says so at the top, with what it leaves out
+    assert meta['scope']['missing']['primaries'] == ['ava', 'thumos14', '50salads',
+                                                     'imagenet_vid', 'youtube_vis']  # fmt: skip
+    scope = next(line for line in page.splitlines() if line.startswith('**Scope'))
+    assert 'This page holds primaries SSv2; methods Full fine-tuning, VPT-middle;' in scope
+    assert 'Not run here: primaries AVA, THUMOS14, 50Salads' in scope
+    assert 'methods VPT-shallow, HPS, MVLPT, DLM-VMTL' in scope
+    assert 'prompt seeds 2, 3, 4; other seeds 2' in scope
+    assert meta['unfinished'] == []
     # a second invocation finds everything done; --report-only renders again
     calls = len(recorder.calls)
     assert cli.main(argv, runner=tools, repo=repo) == 0 and len(recorder.calls) == calls

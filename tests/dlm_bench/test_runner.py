@@ -61,6 +61,18 @@ def test_a_run_trains_tests_and_records_what_the_report_needs(tmp_path, capsys):
     assert recorder.calls == []
 
 
+def test_a_run_in_flight_gives_no_record(tmp_path):
+    plan = ssv2_plan(tmp_path)
+    runner.execute(plan, runner=Recorder())
+    tested = [r['name'] for r in records.collect(plan) if r['split'] == 'test']
+    assert tested == ['vpt_middle/ssv2/seed0']
+    # trained, test not yet written: the page must not show its validation value either
+    # (the full fine-tuning run it starts from is finished and keeps its validation record)
+    os.remove(plan.runs['vpt_middle/ssv2/seed0'].metrics_file(None))
+    names = {r['name'] for r in records.collect(ssv2_plan(tmp_path))}
+    assert names == {'full/ssv2/seed0'}
+
+
 def test_an_interrupted_training_resumes(tmp_path):
     plan = ssv2_plan(tmp_path)
     runner.execute(plan, runner=Recorder())

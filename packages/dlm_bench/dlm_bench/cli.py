@@ -77,6 +77,31 @@ def summary(plan) -> str:
     return text
 
 
+def scope(preset) -> dict:
+    """What this invocation covers against the full protocol (the page says what it
+    leaves out, so a subset run is never read as the whole benchmark)."""
+    full = PRESETS['full']
+    missing = dict(
+        primaries=[p for p in full.primaries if p not in preset.primaries],
+        methods=[m for m in full.methods if m not in preset.methods],
+        prompt_seeds=[s for s in full.prompt_seeds if s not in preset.prompt_seeds],
+        other_seeds=[s for s in full.other_seeds if s not in preset.other_seeds],
+        parts=[
+            part
+            for part in ('zero_shot', 'controls', 'variants', 'low_data', 'pretrained')
+            if getattr(full, part) and not getattr(preset, part)
+        ],
+    )
+    return dict(
+        primaries=list(preset.primaries),
+        methods=list(preset.methods),
+        prompt_seeds=list(preset.prompt_seeds),
+        other_seeds=list(preset.other_seeds),
+        lr_grid=list(preset.lr_grid),
+        missing={k: v for k, v in missing.items() if v},
+    )
+
+
 def machine() -> dict:
     cpu = platform.processor() or platform.machine()
     try:
@@ -132,11 +157,13 @@ def main(argv=None, runner=None, repo: str = REPO) -> int:
     for task in planner.preset.primaries:
         validation.setdefault(planner.validation(task), []).append(task)
     meta = dict(
+        scope=scope(planner.preset),
         command='python tools/reproduce.py '
         + shlex.join(argv if argv is not None else sys.argv[1:]),
         machine=machine(),
         notes=list(planner.preset.notes) + plan.notes,
         pending=plan.pending,
+        unfinished=[run.name for run in plan.runs.values() if not run.done],
         failed=failed,
         validation=validation,
         session_wall_s=time.time() - start,

@@ -199,8 +199,9 @@ def run_records(run) -> list:
 
 
 def collect(plan) -> list:
-    """Every record of the plan's runs, in plan order."""
-    return [record for run in plan.runs.values() for record in run_records(run)]
+    """Every record of the plan's finished runs, in plan order (a run still training, or
+    trained but not yet tested, gives none: a page never shows half a run)."""
+    return [record for run in plan.runs.values() if run.done for record in run_records(run)]
 
 
 def write(records: list, path: str, meta: dict | None = None) -> None:

@@ -263,6 +263,35 @@ def affinity(records: list, primaries: list) -> dict:
     return matrix
 
 
+def scope_lines(meta: dict) -> list:
+    """What part of the full protocol the page covers (nothing when all of it)."""
+    scope = meta.get('scope') or {}
+    missing = scope.get('missing')
+    if not missing:
+        return []
+    held = (
+        f'primaries {", ".join(NAMES[p] for p in scope["primaries"])}; methods '
+        f'{", ".join(LABELS[m] for m in scope["methods"])}; seeds '
+        f'{", ".join(map(str, scope["prompt_seeds"]))} for the prompt methods and '
+        f'{", ".join(map(str, scope["other_seeds"]))} for the others'
+    )
+    left = []
+    if missing.get('primaries'):
+        left.append('primaries ' + ', '.join(NAMES[p] for p in missing['primaries']))
+    if missing.get('methods'):
+        left.append('methods ' + ', '.join(LABELS[m] for m in missing['methods']))
+    for key in ('prompt_seeds', 'other_seeds'):
+        if missing.get(key):
+            left.append(f'{key.replace("_", " ")} ' + ', '.join(map(str, missing[key])))
+    if missing.get('parts'):
+        left.append('parts ' + ', '.join(p.replace('_', '-') for p in missing['parts']))
+    return [
+        f'**Scope: a subset of the full protocol.** This page holds {held}. '
+        f'Not run here: {"; ".join(left)} (the full protocol is `make reproduce`).',
+        '',
+    ]
+
+
 def provenance_lines(meta: dict, records: list) -> list:
     lines = ['## How these numbers were made', '']
     if meta.get('command'):
@@ -278,6 +307,16 @@ def provenance_lines(meta: dict, records: list) -> list:
         lines.append(f'- Validation split {validation}: {", ".join(NAMES[t] for t in tasks)}')
     lines += [f'- Not run: {note}' for note in meta.get('notes', [])]
     lines += [f'- Waiting: {item}' for item in meta.get('pending', [])]
+    unfinished = meta.get('unfinished') or []
+    if unfinished:
+        groups: dict = {}
+        for name in unfinished:
+            groups.setdefault(name.split('/')[0], []).append(name)
+        listed = '; '.join(f'{m} ({len(n)})' for m, n in groups.items())
+        lines.append(
+            f'- Planned but not finished when the page was written ({len(unfinished)} runs, '
+            f'no record on this page): {listed}'
+        )
     lines += [f'- Failed or skipped: {name}' for name in meta.get('failed', [])]
     return lines + ['']
 
@@ -310,6 +349,7 @@ def render(
         'video; "ahead" / "behind" only when the 95 % interval excludes 0, else "tie".',
         '',
     ]
+    lines += scope_lines(meta)
     lines += table1(records, primaries)
     lines += comparisons(records, primaries)[0]
     lines += variant_lines(final(records), records, primaries, cell)
