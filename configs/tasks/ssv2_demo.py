@@ -47,20 +47,14 @@ train_pipeline = [
     dict(type='FormatShape', input_format='NCTHW'),
     dict(type='PackActionInputs', meta_keys=meta_keys),
 ]
+# the same decoding and packing as training; a fixed sample, centre crop at img_size
 val_pipeline = [
-    dict(type='FrameAccurateInit'),
-    dict(
-        type='SampleFrames',
-        clip_len=clip_len,
-        frame_interval=frame_interval,
-        num_clips=1,
-        test_mode=True,
-    ),
-    dict(type='FrameAccurateDecode'),
+    train_pipeline[0],
+    dict(train_pipeline[1], test_mode=True),
+    train_pipeline[2],
     dict(type='Resize', scale=(-1, img_size)),
     dict(type='CenterCrop', crop_size=img_size),
-    dict(type='FormatShape', input_format='NCTHW'),
-    dict(type='PackActionInputs', meta_keys=meta_keys),
+    *train_pipeline[-2:],
 ]
 
 train_dataloader = dict(
@@ -77,17 +71,11 @@ train_dataloader = dict(
     ),
 )
 val_dataloader = dict(
+    train_dataloader,
     batch_size=20,
-    num_workers=2,
-    persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
-        type=dataset_type,
-        ann_file=ann_file_val,
-        data_prefix=dict(video=f'{data_root}/videos'),
-        num_classes=num_classes,
-        pipeline=val_pipeline,
-        test_mode=True,
+        train_dataloader['dataset'], ann_file=ann_file_val, pipeline=val_pipeline, test_mode=True
     ),
 )
 test_dataloader = val_dataloader
