@@ -63,23 +63,22 @@ train_pipeline = [
     dict(type='FormatShape', input_format='NCTHW'),
     dict(type='PackActionInputs', meta_keys=meta_keys),
 ]
+# the same decoding and packing as training: a fixed sample, centre crop (validation) or
+# two clips of three crops each (test)
 val_pipeline = [
-    dict(type='FrameAccurateInit'),
-    dict(type='UniformSample', clip_len=clip_len, num_clips=1, test_mode=True),
-    dict(type='FrameAccurateDecode'),
+    train_pipeline[0],
+    dict(train_pipeline[1], test_mode=True),
+    train_pipeline[2],
     dict(type='Resize', scale=(-1, img_size)),
     dict(type='CenterCrop', crop_size=img_size),
-    dict(type='FormatShape', input_format='NCTHW'),
-    dict(type='PackActionInputs', meta_keys=meta_keys),
+    *train_pipeline[-2:],
 ]
 test_pipeline = [
-    dict(type='FrameAccurateInit'),
-    dict(type='UniformSample', clip_len=clip_len, num_clips=2, test_mode=True),
-    dict(type='FrameAccurateDecode'),
-    dict(type='Resize', scale=(-1, img_size)),
+    *val_pipeline[:1],
+    dict(val_pipeline[1], num_clips=2),
+    *val_pipeline[2:4],
     dict(type='ThreeCrop', crop_size=img_size),
-    dict(type='FormatShape', input_format='NCTHW'),
-    dict(type='PackActionInputs', meta_keys=meta_keys),
+    *val_pipeline[-2:],
 ]
 
 train_dataloader = dict(
@@ -97,34 +96,16 @@ train_dataloader = dict(
     ),
 )
 val_dataloader = dict(
-    batch_size=8,
-    num_workers=8,
-    persistent_workers=True,
+    train_dataloader,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
-        type=dataset_type,
-        ann_file=ann_file_val,
-        data_prefix=dict(video=video_root),
-        num_classes=num_classes,
-        pipeline=val_pipeline,
-        test_mode=True,
-        **video_checks,
+        train_dataloader['dataset'], ann_file=ann_file_val, pipeline=val_pipeline, test_mode=True
     ),
 )
 test_dataloader = dict(
+    val_dataloader,
     batch_size=1,
-    num_workers=8,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type=dataset_type,
-        ann_file=ann_file_test,
-        data_prefix=dict(video=video_root),
-        num_classes=num_classes,
-        pipeline=test_pipeline,
-        test_mode=True,
-        **video_checks,
-    ),
+    dataset=dict(val_dataloader['dataset'], ann_file=ann_file_test, pipeline=test_pipeline),
 )
 
 val_evaluator = dict(type='AccMetric', metric_list=('top_k_accuracy', 'mean_class_accuracy'))
