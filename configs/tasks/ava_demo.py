@@ -6,7 +6,12 @@
 #   python -m tasks_detection.demo.ava --root data/demo
 #   python tools/train.py configs/tasks/ava_demo.py
 #   python tools/test.py configs/tasks/ava_demo.py work_dirs/ava_demo/epoch_N.pth
-_base_ = ['../_base_/default_runtime.py', '../_base_/models/vit_fastrcnn_ava.py']
+_base_ = [
+    '../_base_/default_runtime.py',
+    '../_base_/models/vit_fastrcnn_ava.py',
+    '../_base_/schedules/adamw_no_norm_decay.py',
+    '../_base_/schedules/warmup_cosine_epochs.py',
+]
 
 default_scope = 'tasks_detection'
 custom_imports = dict(imports=['tasks_detection'], allow_failed_imports=False)
@@ -109,27 +114,12 @@ val_evaluator = dict(
 test_evaluator = val_evaluator
 
 max_epochs = 80
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs, val_begin=20, val_interval=20)
-val_cfg = dict(type='ValLoop')
-test_cfg = dict(type='TestLoop')
+train_cfg = dict(max_epochs=max_epochs, val_begin=20, val_interval=20)
 
-optim_wrapper = dict(
-    optimizer=dict(type='AdamW', lr=2e-3, weight_decay=0.05),
-    paramwise_cfg=dict(norm_decay_mult=0.0, bias_decay_mult=0.0),
-    clip_grad=dict(max_norm=5.0),
-)
+optim_wrapper = dict(optimizer=dict(lr=2e-3), clip_grad=dict(max_norm=5.0))
 param_scheduler = [
-    dict(
-        type='LinearLR', start_factor=0.1, by_epoch=True, begin=0, end=1, convert_to_iter_based=True
-    ),
-    dict(
-        type='CosineAnnealingLR',
-        T_max=max_epochs - 1,
-        eta_min=1e-5,
-        by_epoch=True,
-        begin=1,
-        end=max_epochs,
-    ),
+    _base_.param_scheduler[0],
+    dict(_base_.param_scheduler[1], T_max=max_epochs - 1, end=max_epochs),
 ]
 
 default_hooks = dict(

@@ -8,7 +8,11 @@
 #   python tools/test.py configs/tasks/imagenet_vid_demo.py work_dirs/imagenet_vid_demo/epoch_N.pth
 # The per-frame detector alone (same checkpoint, no temporal stage):
 #   python tools/test.py ... --cfg-options model.use_temporal=False
-_base_ = ['../_base_/default_runtime.py', '../_base_/models/temporal_query_detr.py']
+_base_ = [
+    '../_base_/default_runtime.py',
+    '../_base_/models/temporal_query_detr.py',
+    '../_base_/schedules/warmup_cosine_epochs.py',
+]
 
 default_scope = 'tasks_detection'
 custom_imports = dict(imports=['tasks_detection'], allow_failed_imports=False)
@@ -125,11 +129,7 @@ val_evaluator = dict(
 test_evaluator = val_evaluator
 
 max_epochs = 8
-train_cfg = dict(
-    type='EpochBasedTrainLoop', max_epochs=max_epochs, val_begin=max_epochs, val_interval=1
-)
-val_cfg = dict(type='ValLoop')
-test_cfg = dict(type='TestLoop')
+train_cfg = dict(max_epochs=max_epochs, val_begin=max_epochs, val_interval=1)
 
 optim_wrapper = dict(
     type='OptimWrapper',
@@ -143,9 +143,7 @@ optim_wrapper = dict(
     ),
 )
 param_scheduler = [
-    dict(
-        type='LinearLR', start_factor=0.1, by_epoch=True, begin=0, end=1, convert_to_iter_based=True
-    ),
+    _base_.param_scheduler[0],
     dict(type='MultiStepLR', by_epoch=True, milestones=[max_epochs - 1], gamma=0.1),
 ]
 

@@ -4,7 +4,12 @@
 #   python -m tasks_recognition.demo.action_recognition --root data/demo
 #   python tools/train.py configs/tasks/ssv2_demo.py
 #   python tools/test.py configs/tasks/ssv2_demo.py work_dirs/ssv2_demo/epoch_N.pth
-_base_ = ['../_base_/default_runtime.py', '../_base_/models/vit_recognizer.py']
+_base_ = [
+    '../_base_/default_runtime.py',
+    '../_base_/models/vit_recognizer.py',
+    '../_base_/schedules/adamw_no_norm_decay.py',
+    '../_base_/schedules/warmup_cosine_epochs.py',
+]
 
 default_scope = 'tasks_recognition'
 custom_imports = dict(imports=['tasks_recognition'], allow_failed_imports=False)
@@ -84,27 +89,12 @@ val_evaluator = dict(type='AccMetric', metric_list=('top_k_accuracy', 'mean_clas
 test_evaluator = val_evaluator
 
 max_epochs = 20
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs, val_begin=1, val_interval=2)
-val_cfg = dict(type='ValLoop')
-test_cfg = dict(type='TestLoop')
+train_cfg = dict(max_epochs=max_epochs, val_begin=1, val_interval=2)
 
-optim_wrapper = dict(
-    optimizer=dict(type='AdamW', lr=2e-3, betas=(0.9, 0.999), weight_decay=0.05),
-    paramwise_cfg=dict(norm_decay_mult=0.0, bias_decay_mult=0.0),
-    clip_grad=dict(max_norm=5.0),
-)
+optim_wrapper = dict(optimizer=dict(lr=2e-3, betas=(0.9, 0.999)), clip_grad=dict(max_norm=5.0))
 param_scheduler = [
-    dict(
-        type='LinearLR', start_factor=0.1, by_epoch=True, begin=0, end=1, convert_to_iter_based=True
-    ),
-    dict(
-        type='CosineAnnealingLR',
-        T_max=max_epochs - 1,
-        eta_min=1e-5,
-        by_epoch=True,
-        begin=1,
-        end=max_epochs,
-    ),
+    _base_.param_scheduler[0],
+    dict(_base_.param_scheduler[1], T_max=max_epochs - 1, end=max_epochs),
 ]
 
 # one intra-op thread: the CPU is shared (see dlm_core's TorchThreadsHook)

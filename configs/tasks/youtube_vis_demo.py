@@ -8,7 +8,11 @@
 #   python -m tasks_segmentation.demo.youtube_vis --root data/demo
 #   python tools/train.py configs/tasks/youtube_vis_demo.py
 #   python tools/test.py configs/tasks/youtube_vis_demo.py work_dirs/youtube_vis_demo/epoch_N.pth
-_base_ = ['../_base_/default_runtime.py', '../_base_/models/mask2former_vis.py']
+_base_ = [
+    '../_base_/default_runtime.py',
+    '../_base_/models/mask2former_vis.py',
+    '../_base_/schedules/warmup_cosine_epochs.py',
+]
 
 default_scope = 'tasks_segmentation'
 custom_imports = dict(imports=['tasks_segmentation'], allow_failed_imports=False)
@@ -129,11 +133,7 @@ val_evaluator = dict(type='RepeatableYouTubeVISMetric', metric='youtube_vis_ap')
 test_evaluator = val_evaluator
 
 max_epochs = 12
-train_cfg = dict(
-    type='EpochBasedTrainLoop', max_epochs=max_epochs, val_begin=max_epochs, val_interval=1
-)
-val_cfg = dict(type='ValLoop')
-test_cfg = dict(type='TestLoop')
+train_cfg = dict(max_epochs=max_epochs, val_begin=max_epochs, val_interval=1)
 
 optim_wrapper = dict(
     type='OptimWrapper',
@@ -149,17 +149,8 @@ optim_wrapper = dict(
     clip_grad=dict(max_norm=1.0, norm_type=2),
 )
 param_scheduler = [
-    dict(
-        type='LinearLR', start_factor=0.1, by_epoch=True, begin=0, end=1, convert_to_iter_based=True
-    ),
-    dict(
-        type='CosineAnnealingLR',
-        T_max=max_epochs - 1,
-        eta_min=1e-5,
-        by_epoch=True,
-        begin=1,
-        end=max_epochs,
-    ),
+    _base_.param_scheduler[0],
+    dict(_base_.param_scheduler[1], T_max=max_epochs - 1, end=max_epochs),
 ]
 
 # the stand-in for a COCO checkpoint (200 training videos hold too few handwritten digits to
