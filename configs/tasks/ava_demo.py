@@ -58,17 +58,8 @@ train_pipeline = [
     dict(type='mmaction.FormatShape', input_format='NCTHW', collapse=True),
     dict(type='mmaction.PackActionInputs', meta_keys=meta_keys),
 ]
-val_pipeline = [
-    dict(
-        type='mmaction.SampleAVAFrames',
-        clip_len=clip_len,
-        frame_interval=frame_interval,
-        test_mode=True,
-    ),
-    dict(type='mmaction.RawFrameDecode'),
-    dict(type='mmaction.FormatShape', input_format='NCTHW', collapse=True),
-    dict(type='mmaction.PackActionInputs', meta_keys=meta_keys),
-]
+# the training steps without the augmentation: a fixed sample of the full frame
+val_pipeline = [dict(train_pipeline[0], test_mode=True), train_pipeline[1], *train_pipeline[-2:]]
 dataset = dict(
     type=dataset_type,
     label_file=label_file,
@@ -90,8 +81,8 @@ train_dataloader = dict(
     ),
 )
 val_dataloader = dict(
+    train_dataloader,
     batch_size=1,  # AVARoIHead predicts one clip at a time
-    num_workers=0,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
         dataset,

@@ -103,17 +103,12 @@ train_dataloader = dict(
     ),
 )
 val_dataloader = dict(
-    batch_size=4,
-    num_workers=0,
+    train_dataloader,
     drop_last=False,
     sampler=dict(type='TrackImgSampler'),  # every frame once, in order
     dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        metainfo=metainfo,
-        num_classes=len(classes),  # the head's: the dataset checks the classes against it
+        train_dataloader['dataset'],
         ann_file='annotations/imagenet_vid_val.json',
-        data_prefix=dict(img_path='Data/VID'),
         test_mode=True,
         pipeline=test_pipeline,
     ),

@@ -84,15 +84,10 @@ train_pipeline = [
     ),
     dict(type='PackTrackInputs'),
 ]
+# every frame of the video, loaded as in training
 test_pipeline = [
-    dict(
-        type='TransformBroadcaster',
-        transforms=[
-            dict(type='LoadImageFromFile'),
-            dict(type='LoadTrackAnnotations', with_mask=True),
-        ],
-    ),
-    dict(type='PackTrackInputs'),
+    dict(type='TransformBroadcaster', transforms=train_pipeline[1]['transforms']),
+    train_pipeline[-1],
 ]
 
 train_dataloader = dict(
@@ -116,10 +111,7 @@ val_dataloader = dict(
     drop_last=False,
     sampler=dict(type='DefaultSampler', shuffle=False, round_up=False),
     dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        metainfo=metainfo,
-        num_classes=num_classes,  # the head's: the dataset checks the classes against it
+        train_dataloader['dataset'],
         ann_file='valid.json',
         data_prefix=dict(img_path='valid/JPEGImages'),
         test_mode=True,

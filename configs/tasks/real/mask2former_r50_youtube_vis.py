@@ -117,10 +117,7 @@ val_dataloader = dict(
     drop_last=False,
     sampler=dict(type='DefaultSampler', shuffle=False, round_up=False),
     dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        dataset_version='2019',
-        num_classes=num_classes,  # the head's: the dataset checks the classes against it
+        train_dataloader['dataset'],
         ann_file='valid.json',
         data_prefix=dict(img_path='valid/JPEGImages'),
         test_mode=True,

@@ -55,17 +55,12 @@ train_pipeline = [
     dict(type='mmaction.FormatShape', input_format='NCTHW', collapse=True),
     dict(type='mmaction.PackActionInputs', meta_keys=meta_keys),
 ]
+# the training steps without the augmentation: a fixed sample, resized to 256 high
 val_pipeline = [
-    dict(
-        type='mmaction.SampleAVAFrames',
-        clip_len=clip_len,
-        frame_interval=frame_interval,
-        test_mode=True,
-    ),
-    dict(type='mmaction.RawFrameDecode'),
+    dict(train_pipeline[0], test_mode=True),
+    train_pipeline[1],
     dict(type='mmaction.Resize', scale=(-1, 256)),
-    dict(type='mmaction.FormatShape', input_format='NCTHW', collapse=True),
-    dict(type='mmaction.PackActionInputs', meta_keys=meta_keys),
+    *train_pipeline[-2:],
 ]
 dataset = dict(
     type='ValidatedAVADataset',
@@ -87,9 +82,8 @@ train_dataloader = dict(
     ),
 )
 val_dataloader = dict(
+    train_dataloader,
     batch_size=1,
-    num_workers=8,
-    persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
         dataset,
