@@ -7,14 +7,10 @@
 #   python tools/train.py configs/tasks/ava_demo.py
 #   python tools/test.py configs/tasks/ava_demo.py work_dirs/ava_demo/epoch_N.pth
 _base_ = [
-    '../_base_/default_runtime.py',
+    '../_base_/demo_runtime.py',
     '../_base_/models/vit_fastrcnn_ava.py',
     '../_base_/schedules/adamw_no_norm_decay.py',
-    '../_base_/schedules/warmup_cosine_epochs.py',
 ]
-
-default_scope = 'tasks_detection'
-custom_imports = dict(imports=['tasks_detection'], allow_failed_imports=False)
 
 data_root = 'data/demo/ava'
 anno_root = f'{data_root}/annotations'
@@ -114,8 +110,5 @@ param_scheduler = [
 ]
 
 default_hooks = dict(
-    logger=dict(interval=10),
     checkpoint=dict(interval=20, max_keep_ckpts=1, save_best='mAP/overall', rule='greater'),
 )
-# tiny models on a small shared CPU run several times faster on one thread
-custom_hooks = [dict(type='dlm.TorchThreadsHook', num_threads=1)]

@@ -8,14 +8,7 @@
 #   python tools/test.py configs/tasks/imagenet_vid_demo.py work_dirs/imagenet_vid_demo/epoch_N.pth
 # The per-frame detector alone (same checkpoint, no temporal stage):
 #   python tools/test.py ... --cfg-options model.use_temporal=False
-_base_ = [
-    '../_base_/default_runtime.py',
-    '../_base_/models/temporal_query_detr.py',
-    '../_base_/schedules/warmup_cosine_epochs.py',
-]
-
-default_scope = 'tasks_detection'
-custom_imports = dict(imports=['tasks_detection'], allow_failed_imports=False)
+_base_ = ['../_base_/demo_runtime.py', '../_base_/models/temporal_query_detr.py']
 
 classes = ('0', '1', '2', '3', '4', '5', '6', '7', '8', '9')  # the digit; category id digit+1
 num_ref_frames = 2  # reference frames fused with each key frame
@@ -142,8 +135,6 @@ param_scheduler = [
     dict(type='MultiStepLR', by_epoch=True, milestones=[max_epochs - 1], gamma=0.1),
 ]
 
-# one intra-op thread: the CPU is shared (see dlm_core's TorchThreadsHook)
-custom_hooks = [dict(type='dlm.TorchThreadsHook', num_threads=1)]
 default_hooks = dict(
     logger=dict(interval=20),
     checkpoint=dict(interval=max_epochs, max_keep_ckpts=1),

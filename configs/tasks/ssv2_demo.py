@@ -5,14 +5,10 @@
 #   python tools/train.py configs/tasks/ssv2_demo.py
 #   python tools/test.py configs/tasks/ssv2_demo.py work_dirs/ssv2_demo/epoch_N.pth
 _base_ = [
-    '../_base_/default_runtime.py',
+    '../_base_/demo_runtime.py',
     '../_base_/models/vit_recognizer.py',
     '../_base_/schedules/adamw_no_norm_decay.py',
-    '../_base_/schedules/warmup_cosine_epochs.py',
 ]
-
-default_scope = 'tasks_recognition'
-custom_imports = dict(imports=['tasks_recognition'], allow_failed_imports=False)
 
 num_classes = 10
 # 8 of each clip's 16 frames (every 2nd) at 32x32: 4 x 4 x 4 = 64 tokens, so a few hundred
@@ -97,9 +93,6 @@ param_scheduler = [
     dict(_base_.param_scheduler[1], T_max=max_epochs - 1, end=max_epochs),
 ]
 
-# one intra-op thread: the CPU is shared (see dlm_core's TorchThreadsHook)
-custom_hooks = [dict(type='dlm.TorchThreadsHook', num_threads=1)]
 default_hooks = dict(
-    logger=dict(interval=10),
     checkpoint=dict(interval=2, max_keep_ckpts=2, save_best='acc/top1', rule='greater'),
 )

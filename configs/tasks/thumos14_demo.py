@@ -5,14 +5,10 @@
 #   python tools/train.py configs/tasks/thumos14_demo.py
 #   python tools/test.py configs/tasks/thumos14_demo.py work_dirs/thumos14_demo/epoch_N.pth
 _base_ = [
-    '../_base_/default_runtime.py',
+    '../_base_/demo_runtime.py',
     '../_base_/models/temporal_action_detector.py',
     '../_base_/schedules/adamw_no_norm_decay.py',
-    '../_base_/schedules/warmup_cosine_epochs.py',
 ]
-
-default_scope = 'tasks_detection'
-custom_imports = dict(imports=['tasks_detection'], allow_failed_imports=False)
 
 data_root = 'data/demo/thumos14'
 ann_file = f'{data_root}/annotations/thumos14.json'
@@ -92,8 +88,5 @@ param_scheduler = [
 ]
 
 default_hooks = dict(
-    logger=dict(interval=10),
     checkpoint=dict(interval=10, max_keep_ckpts=1, save_best='mAP', rule='greater'),
 )
-# tiny models on a small shared CPU run several times faster on one thread
-custom_hooks = [dict(type='dlm.TorchThreadsHook', num_threads=1)]

@@ -8,14 +8,7 @@
 #   python -m tasks_segmentation.demo.youtube_vis --root data/demo
 #   python tools/train.py configs/tasks/youtube_vis_demo.py
 #   python tools/test.py configs/tasks/youtube_vis_demo.py work_dirs/youtube_vis_demo/epoch_N.pth
-_base_ = [
-    '../_base_/default_runtime.py',
-    '../_base_/models/mask2former_vis.py',
-    '../_base_/schedules/warmup_cosine_epochs.py',
-]
-
-default_scope = 'tasks_segmentation'
-custom_imports = dict(imports=['tasks_segmentation'], allow_failed_imports=False)
+_base_ = ['../_base_/demo_runtime.py', '../_base_/models/mask2former_vis.py']
 
 classes = ('0', '1', '2', '3', '4', '5', '6', '7', '8', '9')  # the digit; category id digit+1
 num_classes = len(classes)
@@ -158,6 +151,5 @@ custom_hooks = [
 ]
 
 default_hooks = dict(
-    logger=dict(interval=10),
     checkpoint=dict(interval=max_epochs, max_keep_ckpts=1),
 )

@@ -3,6 +3,10 @@
 # snippet features with Soft-NMS. Only what both sizes share: each config sets the feature
 # width, classes, widths, layer and level counts, regression ranges, the padding (a multiple
 # of the coarsest level's stride) and the NMS budget.
+# the package that registers the model's types (and its datasets, transforms and metrics)
+default_scope = 'tasks_detection'
+custom_imports = dict(imports=['tasks_detection'], allow_failed_imports=False)
+
 model = dict(
     type='TemporalActionDetector',
     dropout=0.1,

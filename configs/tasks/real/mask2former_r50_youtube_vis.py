@@ -12,9 +12,6 @@
 #   python tools/test.py configs/tasks/real/mask2former_r50_youtube_vis.py CKPT
 _base_ = ['../../_base_/default_runtime.py', '../../_base_/models/mask2former_vis.py']
 
-default_scope = 'tasks_segmentation'
-custom_imports = dict(imports=['tasks_segmentation'], allow_failed_imports=False)
-
 num_classes = 40
 num_frames = 2
 model = dict(

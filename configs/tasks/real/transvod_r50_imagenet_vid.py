@@ -7,9 +7,6 @@
 #   python tools/train.py configs/tasks/real/transvod_r50_imagenet_vid.py
 _base_ = ['../../_base_/default_runtime.py', '../../_base_/models/temporal_query_detr.py']
 
-default_scope = 'tasks_detection'
-custom_imports = dict(imports=['tasks_detection'], allow_failed_imports=False)
-
 dims = 256
 model = dict(
     detector=dict(

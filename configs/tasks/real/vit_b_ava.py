@@ -8,9 +8,6 @@
 #   ava_action_list_v2.2_for_activitynet_2019.pbtxt, ava_dense_proposals_*.FAIR.recall_93.9.pkl
 _base_ = ['../../_base_/default_runtime.py', '../../_base_/models/vit_fastrcnn_ava.py']
 
-default_scope = 'tasks_detection'
-custom_imports = dict(imports=['tasks_detection'], allow_failed_imports=False)
-
 url = (
     'https://download.openmmlab.com/mmaction/v1.0/recognition/videomae/'
     'vit-base-p16_videomae-k400-pre_16x4x1_kinetics-400_20221013-860a3cd3.pth'

@@ -6,9 +6,6 @@
 #   data/sthv2/annotations/something-something-v2-labels.json
 _base_ = ['../../_base_/default_runtime.py', '../../_base_/models/vit_recognizer.py']
 
-default_scope = 'tasks_recognition'
-custom_imports = dict(imports=['tasks_recognition'], allow_failed_imports=False)
-
 num_classes = 174
 clip_len = 16
 img_size = 224

@@ -11,9 +11,6 @@ _base_ = [
     '../../_base_/schedules/adamw_no_norm_decay.py',
 ]
 
-default_scope = 'tasks_detection'
-custom_imports = dict(imports=['tasks_detection'], allow_failed_imports=False)
-
 data_root = 'data/thumos14'
 ann_file = f'{data_root}/annotations/thumos14.json'
 # THUMOS14's 20 detection classes in the order of ActionFormer's label_id (alphabetical):
