@@ -9,7 +9,7 @@
 _base_ = [
     '../_base_/demo_runtime.py',
     '../_base_/models/vit_fastrcnn_ava.py',
-    '../_base_/schedules/adamw_no_norm_decay.py',
+    '../_base_/optimizers/adamw_no_norm_decay.py',
 ]
 
 data_root = 'data/demo/ava'

@@ -7,7 +7,7 @@
 _base_ = [
     '../_base_/demo_runtime.py',
     '../_base_/models/temporal_action_detector.py',
-    '../_base_/schedules/adamw_no_norm_decay.py',
+    '../_base_/optimizers/adamw_no_norm_decay.py',
 ]
 
 data_root = 'data/demo/thumos14'

@@ -8,7 +8,7 @@
 _base_ = [
     '../../_base_/default_runtime.py',
     '../../_base_/models/temporal_action_detector.py',
-    '../../_base_/schedules/adamw_no_norm_decay.py',
+    '../../_base_/optimizers/adamw_no_norm_decay.py',
 ]
 
 data_root = 'data/thumos14'
