@@ -4,7 +4,7 @@
 # Data as mmaction2's tools/data/sthv2 prepare it:
 #   data/sthv2/videos/<id>.mp4, data/sthv2/sthv2_{train,val}_list_videos.txt,
 #   data/sthv2/annotations/something-something-v2-labels.json
-_base_ = ['../../_base_/default_runtime.py', '../../_base_/models/vit_recognizer.py']
+_base_ = ['../../_base_/real_runtime.py', '../../_base_/models/vit_recognizer.py']
 
 num_classes = 174
 clip_len = 16
@@ -79,10 +79,6 @@ test_pipeline = [
 ]
 
 train_dataloader = dict(
-    batch_size=8,
-    num_workers=8,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(
         type=dataset_type,
         ann_file=ann_file_train,
@@ -93,14 +89,11 @@ train_dataloader = dict(
     ),
 )
 val_dataloader = dict(
-    train_dataloader,
-    sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
         train_dataloader['dataset'], ann_file=ann_file_val, pipeline=val_pipeline, test_mode=True
     ),
 )
 test_dataloader = dict(
-    val_dataloader,
     batch_size=1,
     dataset=dict(val_dataloader['dataset'], ann_file=ann_file_test, pipeline=test_pipeline),
 )
@@ -140,8 +133,6 @@ param_scheduler = [
         end=max_epochs,
     ),
 ]
-# the lr above is for 8 GPUs x 8 clips
-auto_scale_lr = dict(enable=False, base_batch_size=64)
 
 default_hooks = dict(
     checkpoint=dict(interval=1, max_keep_ckpts=3, save_best='acc/top1', rule='greater')
