@@ -71,17 +71,11 @@ train_dataloader = dict(
     ),
 )
 val_dataloader = dict(
-    batch_size=4,
-    num_workers=0,
-    persistent_workers=False,
+    train_dataloader,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
+        train_dataloader['dataset'],
         ann_file=f'splits/test.split{split}.bundle',
-        sample_rate=sample_rate,
-        num_classes=num_classes,  # the head's: mapping.txt must name as many classes
-        fps=30,
         pipeline=test_pipeline,
         test_mode=True,
     ),

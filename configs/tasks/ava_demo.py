@@ -6,10 +6,11 @@
 #   python -m tasks_detection.demo.ava --root data/demo
 #   python tools/train.py configs/tasks/ava_demo.py
 #   python tools/test.py configs/tasks/ava_demo.py work_dirs/ava_demo/epoch_N.pth
-_base_ = ['../_base_/default_runtime.py', '../_base_/models/vit_fastrcnn_ava.py']
-
-default_scope = 'tasks_detection'
-custom_imports = dict(imports=['tasks_detection'], allow_failed_imports=False)
+_base_ = [
+    '../_base_/demo_runtime.py',
+    '../_base_/models/vit_fastrcnn_ava.py',
+    '../_base_/optimizers/adamw_no_norm_decay.py',
+]
 
 data_root = 'data/demo/ava'
 anno_root = f'{data_root}/annotations'
@@ -53,17 +54,8 @@ train_pipeline = [
     dict(type='mmaction.FormatShape', input_format='NCTHW', collapse=True),
     dict(type='mmaction.PackActionInputs', meta_keys=meta_keys),
 ]
-val_pipeline = [
-    dict(
-        type='mmaction.SampleAVAFrames',
-        clip_len=clip_len,
-        frame_interval=frame_interval,
-        test_mode=True,
-    ),
-    dict(type='mmaction.RawFrameDecode'),
-    dict(type='mmaction.FormatShape', input_format='NCTHW', collapse=True),
-    dict(type='mmaction.PackActionInputs', meta_keys=meta_keys),
-]
+# the training steps without the augmentation: a fixed sample of the full frame
+val_pipeline = [dict(train_pipeline[0], test_mode=True), train_pipeline[1], *train_pipeline[-2:]]
 dataset = dict(
     type=dataset_type,
     label_file=label_file,
@@ -85,8 +77,8 @@ train_dataloader = dict(
     ),
 )
 val_dataloader = dict(
+    train_dataloader,
     batch_size=1,  # AVARoIHead predicts one clip at a time
-    num_workers=0,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
         dataset,
@@ -109,32 +101,14 @@ val_evaluator = dict(
 test_evaluator = val_evaluator
 
 max_epochs = 80
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs, val_begin=20, val_interval=20)
-val_cfg = dict(type='ValLoop')
-test_cfg = dict(type='TestLoop')
+train_cfg = dict(max_epochs=max_epochs, val_begin=20, val_interval=20)
 
-optim_wrapper = dict(
-    optimizer=dict(type='AdamW', lr=2e-3, weight_decay=0.05),
-    paramwise_cfg=dict(norm_decay_mult=0.0, bias_decay_mult=0.0),
-    clip_grad=dict(max_norm=5.0),
-)
+optim_wrapper = dict(optimizer=dict(lr=2e-3), clip_grad=dict(max_norm=5.0))
 param_scheduler = [
-    dict(
-        type='LinearLR', start_factor=0.1, by_epoch=True, begin=0, end=1, convert_to_iter_based=True
-    ),
-    dict(
-        type='CosineAnnealingLR',
-        T_max=max_epochs - 1,
-        eta_min=1e-5,
-        by_epoch=True,
-        begin=1,
-        end=max_epochs,
-    ),
+    _base_.param_scheduler[0],
+    dict(_base_.param_scheduler[1], T_max=max_epochs - 1, end=max_epochs),
 ]
 
 default_hooks = dict(
-    logger=dict(interval=10),
     checkpoint=dict(interval=20, max_keep_ckpts=1, save_best='mAP/overall', rule='greater'),
 )
-# tiny models on a small shared CPU run several times faster on one thread
-custom_hooks = [dict(type='dlm.TorchThreadsHook', num_threads=1)]

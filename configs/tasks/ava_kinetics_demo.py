@@ -27,12 +27,10 @@ train_dataloader = dict(
 )
 val_dataloader = dict(
     dataset=dict(
-        type='ValidatedAVAKineticsDataset',
+        train_dataloader['dataset'],
         ann_file=ann_file_val,
         exclude_file=exclude_file_val,
-        label_file=label_file,
         proposal_file=f'{anno_root}/ava_dense_proposals_val.FAIR.recall_93.9.pkl',
-        data_prefix=frames,
     )
 )
 test_dataloader = val_dataloader

@@ -8,6 +8,7 @@ num_classes = 11  # data/demo/gtea/mapping.txt
 data_root = 'data/demo/gtea'
 
 model = dict(backbone=dict(num_classes=num_classes))
-train_dataloader = dict(dataset=dict(data_root=data_root, num_classes=num_classes))
-val_dataloader = dict(dataset=dict(data_root=data_root, num_classes=num_classes))
-test_dataloader = val_dataloader
+# every split: this set's root and classes
+train_dataloader = val_dataloader = test_dataloader = dict(
+    dataset=dict(data_root=data_root, num_classes=num_classes)
+)

@@ -8,10 +8,7 @@
 #   python tools/test.py configs/tasks/imagenet_vid_demo.py work_dirs/imagenet_vid_demo/epoch_N.pth
 # The per-frame detector alone (same checkpoint, no temporal stage):
 #   python tools/test.py ... --cfg-options model.use_temporal=False
-_base_ = ['../_base_/default_runtime.py', '../_base_/models/temporal_query_detr.py']
-
-default_scope = 'tasks_detection'
-custom_imports = dict(imports=['tasks_detection'], allow_failed_imports=False)
+_base_ = ['../_base_/demo_runtime.py', '../_base_/models/temporal_query_detr.py']
 
 classes = ('0', '1', '2', '3', '4', '5', '6', '7', '8', '9')  # the digit; category id digit+1
 num_ref_frames = 2  # reference frames fused with each key frame
@@ -99,17 +96,12 @@ train_dataloader = dict(
     ),
 )
 val_dataloader = dict(
-    batch_size=4,
-    num_workers=0,
+    train_dataloader,
     drop_last=False,
     sampler=dict(type='TrackImgSampler'),  # every frame once, in order
     dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        metainfo=metainfo,
-        num_classes=len(classes),  # the head's: the dataset checks the classes against it
+        train_dataloader['dataset'],
         ann_file='annotations/imagenet_vid_val.json',
-        data_prefix=dict(img_path='Data/VID'),
         test_mode=True,
         pipeline=test_pipeline,
     ),
@@ -125,11 +117,7 @@ val_evaluator = dict(
 test_evaluator = val_evaluator
 
 max_epochs = 8
-train_cfg = dict(
-    type='EpochBasedTrainLoop', max_epochs=max_epochs, val_begin=max_epochs, val_interval=1
-)
-val_cfg = dict(type='ValLoop')
-test_cfg = dict(type='TestLoop')
+train_cfg = dict(max_epochs=max_epochs, val_begin=max_epochs, val_interval=1)
 
 optim_wrapper = dict(
     type='OptimWrapper',
@@ -143,14 +131,10 @@ optim_wrapper = dict(
     ),
 )
 param_scheduler = [
-    dict(
-        type='LinearLR', start_factor=0.1, by_epoch=True, begin=0, end=1, convert_to_iter_based=True
-    ),
+    _base_.param_scheduler[0],
     dict(type='MultiStepLR', by_epoch=True, milestones=[max_epochs - 1], gamma=0.1),
 ]
 
-# one intra-op thread: the CPU is shared (see dlm_core's TorchThreadsHook)
-custom_hooks = [dict(type='dlm.TorchThreadsHook', num_threads=1)]
 default_hooks = dict(
     logger=dict(interval=20),
     checkpoint=dict(interval=max_epochs, max_keep_ckpts=1),

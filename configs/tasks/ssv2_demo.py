@@ -4,10 +4,11 @@
 #   python -m tasks_recognition.demo.action_recognition --root data/demo
 #   python tools/train.py configs/tasks/ssv2_demo.py
 #   python tools/test.py configs/tasks/ssv2_demo.py work_dirs/ssv2_demo/epoch_N.pth
-_base_ = ['../_base_/default_runtime.py', '../_base_/models/vit_recognizer.py']
-
-default_scope = 'tasks_recognition'
-custom_imports = dict(imports=['tasks_recognition'], allow_failed_imports=False)
+_base_ = [
+    '../_base_/demo_runtime.py',
+    '../_base_/models/vit_recognizer.py',
+    '../_base_/optimizers/adamw_no_norm_decay.py',
+]
 
 num_classes = 10
 # 8 of each clip's 16 frames (every 2nd) at 32x32: 4 x 4 x 4 = 64 tokens, so a few hundred
@@ -47,20 +48,14 @@ train_pipeline = [
     dict(type='FormatShape', input_format='NCTHW'),
     dict(type='PackActionInputs', meta_keys=meta_keys),
 ]
+# the same decoding and packing as training; a fixed sample, centre crop at img_size
 val_pipeline = [
-    dict(type='FrameAccurateInit'),
-    dict(
-        type='SampleFrames',
-        clip_len=clip_len,
-        frame_interval=frame_interval,
-        num_clips=1,
-        test_mode=True,
-    ),
-    dict(type='FrameAccurateDecode'),
+    train_pipeline[0],
+    dict(train_pipeline[1], test_mode=True),
+    train_pipeline[2],
     dict(type='Resize', scale=(-1, img_size)),
     dict(type='CenterCrop', crop_size=img_size),
-    dict(type='FormatShape', input_format='NCTHW'),
-    dict(type='PackActionInputs', meta_keys=meta_keys),
+    *train_pipeline[-2:],
 ]
 
 train_dataloader = dict(
@@ -77,17 +72,11 @@ train_dataloader = dict(
     ),
 )
 val_dataloader = dict(
+    train_dataloader,
     batch_size=20,
-    num_workers=2,
-    persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
-        type=dataset_type,
-        ann_file=ann_file_val,
-        data_prefix=dict(video=f'{data_root}/videos'),
-        num_classes=num_classes,
-        pipeline=val_pipeline,
-        test_mode=True,
+        train_dataloader['dataset'], ann_file=ann_file_val, pipeline=val_pipeline, test_mode=True
     ),
 )
 test_dataloader = val_dataloader
@@ -96,32 +85,14 @@ val_evaluator = dict(type='AccMetric', metric_list=('top_k_accuracy', 'mean_clas
 test_evaluator = val_evaluator
 
 max_epochs = 20
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs, val_begin=1, val_interval=2)
-val_cfg = dict(type='ValLoop')
-test_cfg = dict(type='TestLoop')
+train_cfg = dict(max_epochs=max_epochs, val_begin=1, val_interval=2)
 
-optim_wrapper = dict(
-    optimizer=dict(type='AdamW', lr=2e-3, betas=(0.9, 0.999), weight_decay=0.05),
-    paramwise_cfg=dict(norm_decay_mult=0.0, bias_decay_mult=0.0),
-    clip_grad=dict(max_norm=5.0),
-)
+optim_wrapper = dict(optimizer=dict(lr=2e-3, betas=(0.9, 0.999)), clip_grad=dict(max_norm=5.0))
 param_scheduler = [
-    dict(
-        type='LinearLR', start_factor=0.1, by_epoch=True, begin=0, end=1, convert_to_iter_based=True
-    ),
-    dict(
-        type='CosineAnnealingLR',
-        T_max=max_epochs - 1,
-        eta_min=1e-5,
-        by_epoch=True,
-        begin=1,
-        end=max_epochs,
-    ),
+    _base_.param_scheduler[0],
+    dict(_base_.param_scheduler[1], T_max=max_epochs - 1, end=max_epochs),
 ]
 
-# one intra-op thread: the CPU is shared (see dlm_core's TorchThreadsHook)
-custom_hooks = [dict(type='dlm.TorchThreadsHook', num_threads=1)]
 default_hooks = dict(
-    logger=dict(interval=10),
     checkpoint=dict(interval=2, max_keep_ckpts=2, save_best='acc/top1', rule='greater'),
 )

@@ -4,10 +4,11 @@
 #   python -m tasks_detection.demo.thumos14 --root data/demo
 #   python tools/train.py configs/tasks/thumos14_demo.py
 #   python tools/test.py configs/tasks/thumos14_demo.py work_dirs/thumos14_demo/epoch_N.pth
-_base_ = ['../_base_/default_runtime.py']
-
-default_scope = 'tasks_detection'
-custom_imports = dict(imports=['tasks_detection'], allow_failed_imports=False)
+_base_ = [
+    '../_base_/demo_runtime.py',
+    '../_base_/models/temporal_action_detector.py',
+    '../_base_/optimizers/adamw_no_norm_decay.py',
+]
 
 data_root = 'data/demo/thumos14'
 ann_file = f'{data_root}/annotations/thumos14.json'
@@ -28,23 +29,16 @@ feature_extractor = dict(
 num_levels = 4
 
 model = dict(
-    type='TemporalActionDetector',
     in_channels=feat_channels,
     num_classes=num_classes,
     embed_dims=64,
     num_layers=4,
     num_heads=4,
     mlp_ratio=2,
-    dropout=0.1,
     num_levels=num_levels,
     regression_ranges=[(0, 4), (4, 8), (8, 16), (16, 10000)],
-    center_radius=1.5,
-    data_preprocessor=dict(type='TemporalFeaturePreprocessor', pad_multiple=2 ** (num_levels - 1)),
-    test_cfg=dict(
-        pre_nms_thresh=0.001,
-        pre_nms_topk=1000,
-        nms=dict(method='soft', sigma=0.5, min_score=0.001, max_segments=100),
-    ),
+    data_preprocessor=dict(pad_multiple=2 ** (num_levels - 1)),
+    test_cfg=dict(pre_nms_topk=1000, nms=dict(max_segments=100)),
 )
 
 # A DLM run whose auxiliaries are video models also loads one frame per snippet, so that
@@ -73,10 +67,8 @@ train_dataloader = dict(
     dataset=dict(dataset, subset='Validation', pipeline=train_pipeline),
 )
 val_dataloader = dict(
-    batch_size=4,
-    num_workers=0,
+    train_dataloader,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    collate_fn=dict(type='pseudo_collate'),
     dataset=dict(dataset, subset='Test', pipeline=test_pipeline, test_mode=True),
 )
 test_dataloader = val_dataloader
@@ -87,32 +79,14 @@ test_evaluator = val_evaluator
 # 90 epochs: at 30 the validation mAP of the benchmark's runs was still climbing
 # in its last points (seed 0: 54.6, 59.0, 61.1, 63.0), so the model had not plateaued
 max_epochs = 90
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs, val_begin=30, val_interval=30)
-val_cfg = dict(type='ValLoop')
-test_cfg = dict(type='TestLoop')
+train_cfg = dict(max_epochs=max_epochs, val_begin=30, val_interval=30)
 
-optim_wrapper = dict(
-    optimizer=dict(type='AdamW', lr=1e-3, weight_decay=0.05),
-    paramwise_cfg=dict(norm_decay_mult=0.0, bias_decay_mult=0.0),
-    clip_grad=dict(max_norm=1.0),
-)
+optim_wrapper = dict(optimizer=dict(lr=1e-3), clip_grad=dict(max_norm=1.0))
 param_scheduler = [
-    dict(
-        type='LinearLR', start_factor=0.1, by_epoch=True, begin=0, end=2, convert_to_iter_based=True
-    ),
-    dict(
-        type='CosineAnnealingLR',
-        T_max=max_epochs - 2,
-        eta_min=1e-5,
-        by_epoch=True,
-        begin=2,
-        end=max_epochs,
-    ),
+    dict(_base_.param_scheduler[0], end=2),
+    dict(_base_.param_scheduler[1], T_max=max_epochs - 2, begin=2, end=max_epochs),
 ]
 
 default_hooks = dict(
-    logger=dict(interval=10),
     checkpoint=dict(interval=10, max_keep_ckpts=1, save_best='mAP', rule='greater'),
 )
-# tiny models on a small shared CPU run several times faster on one thread
-custom_hooks = [dict(type='dlm.TorchThreadsHook', num_threads=1)]

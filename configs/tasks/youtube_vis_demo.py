@@ -8,10 +8,7 @@
 #   python -m tasks_segmentation.demo.youtube_vis --root data/demo
 #   python tools/train.py configs/tasks/youtube_vis_demo.py
 #   python tools/test.py configs/tasks/youtube_vis_demo.py work_dirs/youtube_vis_demo/epoch_N.pth
-_base_ = ['../_base_/default_runtime.py', '../_base_/models/mask2former_vis.py']
-
-default_scope = 'tasks_segmentation'
-custom_imports = dict(imports=['tasks_segmentation'], allow_failed_imports=False)
+_base_ = ['../_base_/demo_runtime.py', '../_base_/models/mask2former_vis.py']
 
 classes = ('0', '1', '2', '3', '4', '5', '6', '7', '8', '9')  # the digit; category id digit+1
 num_classes = len(classes)
@@ -80,15 +77,10 @@ train_pipeline = [
     ),
     dict(type='PackTrackInputs'),
 ]
+# every frame of the video, loaded as in training
 test_pipeline = [
-    dict(
-        type='TransformBroadcaster',
-        transforms=[
-            dict(type='LoadImageFromFile'),
-            dict(type='LoadTrackAnnotations', with_mask=True),
-        ],
-    ),
-    dict(type='PackTrackInputs'),
+    dict(type='TransformBroadcaster', transforms=train_pipeline[1]['transforms']),
+    train_pipeline[-1],
 ]
 
 train_dataloader = dict(
@@ -112,10 +104,7 @@ val_dataloader = dict(
     drop_last=False,
     sampler=dict(type='DefaultSampler', shuffle=False, round_up=False),
     dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        metainfo=metainfo,
-        num_classes=num_classes,  # the head's: the dataset checks the classes against it
+        train_dataloader['dataset'],
         ann_file='valid.json',
         data_prefix=dict(img_path='valid/JPEGImages'),
         test_mode=True,
@@ -129,11 +118,7 @@ val_evaluator = dict(type='RepeatableYouTubeVISMetric', metric='youtube_vis_ap')
 test_evaluator = val_evaluator
 
 max_epochs = 12
-train_cfg = dict(
-    type='EpochBasedTrainLoop', max_epochs=max_epochs, val_begin=max_epochs, val_interval=1
-)
-val_cfg = dict(type='ValLoop')
-test_cfg = dict(type='TestLoop')
+train_cfg = dict(max_epochs=max_epochs, val_begin=max_epochs, val_interval=1)
 
 optim_wrapper = dict(
     type='OptimWrapper',
@@ -149,17 +134,8 @@ optim_wrapper = dict(
     clip_grad=dict(max_norm=1.0, norm_type=2),
 )
 param_scheduler = [
-    dict(
-        type='LinearLR', start_factor=0.1, by_epoch=True, begin=0, end=1, convert_to_iter_based=True
-    ),
-    dict(
-        type='CosineAnnealingLR',
-        T_max=max_epochs - 1,
-        eta_min=1e-5,
-        by_epoch=True,
-        begin=1,
-        end=max_epochs,
-    ),
+    _base_.param_scheduler[0],
+    dict(_base_.param_scheduler[1], T_max=max_epochs - 1, end=max_epochs),
 ]
 
 # the stand-in for a COCO checkpoint (200 training videos hold too few handwritten digits to
@@ -175,6 +151,5 @@ custom_hooks = [
 ]
 
 default_hooks = dict(
-    logger=dict(interval=10),
     checkpoint=dict(interval=max_epochs, max_keep_ckpts=1),
 )

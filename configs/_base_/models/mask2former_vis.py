@@ -4,6 +4,10 @@
 # mask2former_vis configs build it. Only what both sizes share: each config sets the ResNet
 # (depth, stages it freezes, BN), the widths, heads and layer counts of the decoders, the
 # number of classes, queries, frames and training points.
+# the package that registers the model's types (and its datasets, transforms and metrics)
+default_scope = 'tasks_segmentation'
+custom_imports = dict(imports=['tasks_segmentation'], allow_failed_imports=False)
+
 model = dict(
     type='Mask2FormerVideo',
     data_preprocessor=dict(

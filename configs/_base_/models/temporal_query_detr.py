@@ -4,6 +4,10 @@
 # and its reference frames (TemporalQueryDETR, TransVOD's idea). Only what both sizes share:
 # each config sets the ResNet, the neck's levels, the widths, heads and layer counts of the
 # encoder and decoder, the number of queries and classes.
+# the package that registers the model's types (and its datasets, transforms and metrics)
+default_scope = 'tasks_detection'
+custom_imports = dict(imports=['tasks_detection'], allow_failed_imports=False)
+
 model = dict(
     type='TemporalQueryDETR',
     num_temporal_layers=1,

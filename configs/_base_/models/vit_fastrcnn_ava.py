@@ -4,6 +4,10 @@
 # both sizes share: each config sets the ViT's size (img_size, embed_dims, depth, num_heads,
 # mlp_ratio, num_frames, drop_path_rate), the RoI output size and the head's in_channels and
 # num_classes.
+# the package that registers the model's types (and its datasets, transforms and metrics)
+default_scope = 'tasks_detection'
+custom_imports = dict(imports=['tasks_detection'], allow_failed_imports=False)
+
 model = dict(
     type='FastRCNN',
     _scope_='mmdet',

@@ -3,6 +3,10 @@
 # VisionTransformer (tubelet 2, mean pooling) and TimeSformerHead. Only what both sizes
 # share: each config sets the backbone's type and size (img_size, patch_size, embed_dims,
 # depth, num_heads, mlp_ratio, num_frames) and the head's in_channels and num_classes.
+# the package that registers the model's types (and its datasets, transforms and metrics)
+default_scope = 'tasks_recognition'
+custom_imports = dict(imports=['tasks_recognition'], allow_failed_imports=False)
+
 model = dict(
     type='Recognizer3D',
     backbone=dict(

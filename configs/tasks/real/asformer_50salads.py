@@ -12,6 +12,4 @@ data_root = 'data/50salads'
 # num_classes: the head's, which mapping.txt must count
 dataset = dict(data_root=data_root, sample_rate=2, fps=30, num_classes=19)
 model = dict(backbone=dict(num_classes=19))
-train_dataloader = dict(dataset=dataset)
-val_dataloader = dict(dataset=dataset)
-test_dataloader = dict(dataset=dataset)
+train_dataloader = val_dataloader = test_dataloader = dict(dataset=dataset)

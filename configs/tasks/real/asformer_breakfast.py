@@ -7,7 +7,5 @@ data_root = 'data/breakfast'
 # num_classes: the head's, which mapping.txt must count
 dataset = dict(data_root=data_root, sample_rate=1, fps=15, num_classes=48)
 model = dict(backbone=dict(num_classes=48))
-train_dataloader = dict(dataset=dataset)
-val_dataloader = dict(dataset=dataset)
-test_dataloader = dict(dataset=dataset)
+train_dataloader = val_dataloader = test_dataloader = dict(dataset=dataset)
 optim_wrapper = dict(optimizer=dict(lr=1e-4))

@@ -7,6 +7,4 @@ data_root = 'data/gtea'
 # num_classes: the head's, which mapping.txt must count
 dataset = dict(data_root=data_root, sample_rate=1, fps=15, num_classes=11)
 model = dict(backbone=dict(num_classes=11, channel_dropout=0.5))
-train_dataloader = dict(dataset=dataset)
-val_dataloader = dict(dataset=dataset)
-test_dataloader = dict(dataset=dataset)
+train_dataloader = val_dataloader = test_dataloader = dict(dataset=dataset)

@@ -12,9 +12,6 @@
 #   python tools/test.py configs/tasks/real/mask2former_r50_youtube_vis.py CKPT
 _base_ = ['../../_base_/default_runtime.py', '../../_base_/models/mask2former_vis.py']
 
-default_scope = 'tasks_segmentation'
-custom_imports = dict(imports=['tasks_segmentation'], allow_failed_imports=False)
-
 num_classes = 40
 num_frames = 2
 model = dict(
@@ -117,10 +114,7 @@ val_dataloader = dict(
     drop_last=False,
     sampler=dict(type='DefaultSampler', shuffle=False, round_up=False),
     dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        dataset_version='2019',
-        num_classes=num_classes,  # the head's: the dataset checks the classes against it
+        train_dataloader['dataset'],
         ann_file='valid.json',
         data_prefix=dict(img_path='valid/JPEGImages'),
         test_mode=True,

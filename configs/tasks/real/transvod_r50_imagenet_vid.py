@@ -7,9 +7,6 @@
 #   python tools/train.py configs/tasks/real/transvod_r50_imagenet_vid.py
 _base_ = ['../../_base_/default_runtime.py', '../../_base_/models/temporal_query_detr.py']
 
-default_scope = 'tasks_detection'
-custom_imports = dict(imports=['tasks_detection'], allow_failed_imports=False)
-
 dims = 256
 model = dict(
     detector=dict(
@@ -68,17 +65,11 @@ train_pipeline = [
     ),
     dict(type='PackTrackInputs'),
 ]
+# the training frames' loading and resizing, without the flip
 test_pipeline = [
     dict(type='NeighbourRefFrameSample', num_ref_imgs=4, frame_range=9),
-    dict(
-        type='TransformBroadcaster',
-        transforms=[
-            dict(type='LoadImageFromFile', backend_args=backend_args),
-            dict(type='LoadTrackAnnotations'),
-            dict(type='Resize', scale=(1000, 600), keep_ratio=True),
-        ],
-    ),
-    dict(type='PackTrackInputs'),
+    dict(type='TransformBroadcaster', transforms=train_pipeline[1]['transforms'][:3]),
+    train_pipeline[-1],
 ]
 
 train_dataloader = dict(
@@ -97,20 +88,15 @@ train_dataloader = dict(
     ),
 )
 val_dataloader = dict(
+    train_dataloader,
     batch_size=1,
     num_workers=2,
-    persistent_workers=True,
     drop_last=False,
-    sampler=dict(type='TrackImgSampler'),
     dataset=dict(
-        type=dataset_type,
-        num_classes=30,  # the head's: the dataset checks its (ImageNet VID's 30) classes
-        data_root=data_root,
+        train_dataloader['dataset'],
         ann_file='annotations/imagenet_vid_val.json',
-        data_prefix=dict(img_path='Data/VID'),
         test_mode=True,
         pipeline=test_pipeline,
-        backend_args=backend_args,
     ),
 )
 test_dataloader = val_dataloader

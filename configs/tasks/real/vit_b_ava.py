@@ -6,10 +6,7 @@
 #   data/ava/rawframes/<video_id>/img_%05d.jpg (30 fps),
 #   data/ava/annotations/ava_{train,val}_v2.2.csv, ..._excluded_timestamps_v2.2.csv,
 #   ava_action_list_v2.2_for_activitynet_2019.pbtxt, ava_dense_proposals_*.FAIR.recall_93.9.pkl
-_base_ = ['../../_base_/default_runtime.py', '../../_base_/models/vit_fastrcnn_ava.py']
-
-default_scope = 'tasks_detection'
-custom_imports = dict(imports=['tasks_detection'], allow_failed_imports=False)
+_base_ = ['../../_base_/real_runtime.py', '../../_base_/models/vit_fastrcnn_ava.py']
 
 url = (
     'https://download.openmmlab.com/mmaction/v1.0/recognition/videomae/'
@@ -55,17 +52,12 @@ train_pipeline = [
     dict(type='mmaction.FormatShape', input_format='NCTHW', collapse=True),
     dict(type='mmaction.PackActionInputs', meta_keys=meta_keys),
 ]
+# the training steps without the augmentation: a fixed sample, resized to 256 high
 val_pipeline = [
-    dict(
-        type='mmaction.SampleAVAFrames',
-        clip_len=clip_len,
-        frame_interval=frame_interval,
-        test_mode=True,
-    ),
-    dict(type='mmaction.RawFrameDecode'),
+    dict(train_pipeline[0], test_mode=True),
+    train_pipeline[1],
     dict(type='mmaction.Resize', scale=(-1, 256)),
-    dict(type='mmaction.FormatShape', input_format='NCTHW', collapse=True),
-    dict(type='mmaction.PackActionInputs', meta_keys=meta_keys),
+    *train_pipeline[-2:],
 ]
 dataset = dict(
     type='ValidatedAVADataset',
@@ -74,10 +66,6 @@ dataset = dict(
     data_prefix=dict(img=f'{data_root}/rawframes'),
 )
 train_dataloader = dict(
-    batch_size=8,
-    num_workers=8,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(
         dataset,
         ann_file=ann_file_train,
@@ -87,10 +75,7 @@ train_dataloader = dict(
     ),
 )
 val_dataloader = dict(
-    batch_size=1,
-    num_workers=8,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
+    batch_size=1,  # AVARoIHead predicts one clip at a time
     dataset=dict(
         dataset,
         ann_file=ann_file_val,
@@ -138,4 +123,3 @@ optim_wrapper = dict(
 )
 
 default_hooks = dict(checkpoint=dict(max_keep_ckpts=2, save_best='mAP/overall', rule='greater'))
-auto_scale_lr = dict(enable=False, base_batch_size=64)

@@ -4,10 +4,7 @@
 # Data as mmaction2's tools/data/sthv2 prepare it:
 #   data/sthv2/videos/<id>.mp4, data/sthv2/sthv2_{train,val}_list_videos.txt,
 #   data/sthv2/annotations/something-something-v2-labels.json
-_base_ = ['../../_base_/default_runtime.py', '../../_base_/models/vit_recognizer.py']
-
-default_scope = 'tasks_recognition'
-custom_imports = dict(imports=['tasks_recognition'], allow_failed_imports=False)
+_base_ = ['../../_base_/real_runtime.py', '../../_base_/models/vit_recognizer.py']
 
 num_classes = 174
 clip_len = 16
@@ -63,30 +60,25 @@ train_pipeline = [
     dict(type='FormatShape', input_format='NCTHW'),
     dict(type='PackActionInputs', meta_keys=meta_keys),
 ]
+# the same decoding and packing as training: a fixed sample, centre crop (validation) or
+# two clips of three crops each (test)
 val_pipeline = [
-    dict(type='FrameAccurateInit'),
-    dict(type='UniformSample', clip_len=clip_len, num_clips=1, test_mode=True),
-    dict(type='FrameAccurateDecode'),
+    train_pipeline[0],
+    dict(train_pipeline[1], test_mode=True),
+    train_pipeline[2],
     dict(type='Resize', scale=(-1, img_size)),
     dict(type='CenterCrop', crop_size=img_size),
-    dict(type='FormatShape', input_format='NCTHW'),
-    dict(type='PackActionInputs', meta_keys=meta_keys),
+    *train_pipeline[-2:],
 ]
 test_pipeline = [
-    dict(type='FrameAccurateInit'),
-    dict(type='UniformSample', clip_len=clip_len, num_clips=2, test_mode=True),
-    dict(type='FrameAccurateDecode'),
-    dict(type='Resize', scale=(-1, img_size)),
+    *val_pipeline[:1],
+    dict(val_pipeline[1], num_clips=2),
+    *val_pipeline[2:4],
     dict(type='ThreeCrop', crop_size=img_size),
-    dict(type='FormatShape', input_format='NCTHW'),
-    dict(type='PackActionInputs', meta_keys=meta_keys),
+    *val_pipeline[-2:],
 ]
 
 train_dataloader = dict(
-    batch_size=8,
-    num_workers=8,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(
         type=dataset_type,
         ann_file=ann_file_train,
@@ -97,34 +89,13 @@ train_dataloader = dict(
     ),
 )
 val_dataloader = dict(
-    batch_size=8,
-    num_workers=8,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
-        type=dataset_type,
-        ann_file=ann_file_val,
-        data_prefix=dict(video=video_root),
-        num_classes=num_classes,
-        pipeline=val_pipeline,
-        test_mode=True,
-        **video_checks,
+        train_dataloader['dataset'], ann_file=ann_file_val, pipeline=val_pipeline, test_mode=True
     ),
 )
 test_dataloader = dict(
     batch_size=1,
-    num_workers=8,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type=dataset_type,
-        ann_file=ann_file_test,
-        data_prefix=dict(video=video_root),
-        num_classes=num_classes,
-        pipeline=test_pipeline,
-        test_mode=True,
-        **video_checks,
-    ),
+    dataset=dict(val_dataloader['dataset'], ann_file=ann_file_test, pipeline=test_pipeline),
 )
 
 val_evaluator = dict(type='AccMetric', metric_list=('top_k_accuracy', 'mean_class_accuracy'))
@@ -162,8 +133,6 @@ param_scheduler = [
         end=max_epochs,
     ),
 ]
-# the lr above is for 8 GPUs x 8 clips
-auto_scale_lr = dict(enable=False, base_batch_size=64)
 
 default_hooks = dict(
     checkpoint=dict(interval=1, max_keep_ckpts=3, save_best='acc/top1', rule='greater')

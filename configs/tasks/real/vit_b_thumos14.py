@@ -5,10 +5,11 @@
 # extracts them). Data in ActionFormer's layout:
 #   data/thumos14/annotations/thumos14.json, data/thumos14/features/<video_id>.npy (T, 768)
 # Train on the validation videos, test on the test videos (ActionFormer's protocol).
-_base_ = ['../../_base_/default_runtime.py']
-
-default_scope = 'tasks_detection'
-custom_imports = dict(imports=['tasks_detection'], allow_failed_imports=False)
+_base_ = [
+    '../../_base_/default_runtime.py',
+    '../../_base_/models/temporal_action_detector.py',
+    '../../_base_/optimizers/adamw_no_norm_decay.py',
+]
 
 data_root = 'data/thumos14'
 ann_file = f'{data_root}/annotations/thumos14.json'
@@ -27,23 +28,17 @@ num_levels = 6
 max_seq_len = 2304
 
 model = dict(
-    type='TemporalActionDetector',
     in_channels=feat_channels,
     num_classes=num_classes,
     embed_dims=512,
     num_layers=6,
     num_heads=8,
     mlp_ratio=4,
-    dropout=0.1,
     num_levels=num_levels,
     regression_ranges=[(0, 4), (4, 8), (8, 16), (16, 32), (32, 64), (64, 10000)],
-    center_radius=1.5,
-    data_preprocessor=dict(type='TemporalFeaturePreprocessor', pad_multiple=2 ** (num_levels - 1)),
+    data_preprocessor=dict(pad_multiple=2 ** (num_levels - 1)),
     test_cfg=dict(
-        pre_nms_thresh=0.001,
-        pre_nms_topk=2000,
-        min_duration=0.05,
-        nms=dict(method='soft', iou_threshold=0.1, sigma=0.5, min_score=0.001, max_segments=200),
+        pre_nms_topk=2000, min_duration=0.05, nms=dict(iou_threshold=0.1, max_segments=200)
     ),
 )
 
@@ -104,11 +99,9 @@ train_dataloader = dict(
     dataset=dict(dataset, subset='Validation', pipeline=train_pipeline),
 )
 val_dataloader = dict(
+    train_dataloader,
     batch_size=1,
-    num_workers=4,
-    persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    collate_fn=dict(type='pseudo_collate'),
     dataset=dict(dataset, subset='Test', pipeline=test_pipeline, test_mode=True),
 )
 test_dataloader = val_dataloader
@@ -121,11 +114,7 @@ train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs, val_begin=20
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 
-optim_wrapper = dict(
-    optimizer=dict(type='AdamW', lr=1e-4, weight_decay=0.05),
-    paramwise_cfg=dict(norm_decay_mult=0.0, bias_decay_mult=0.0),
-    clip_grad=dict(max_norm=1.0),
-)
+optim_wrapper = dict(optimizer=dict(lr=1e-4), clip_grad=dict(max_norm=1.0))
 param_scheduler = [
     dict(
         type='LinearLR',

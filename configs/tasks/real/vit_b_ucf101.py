@@ -29,24 +29,13 @@ train_pipeline = [
     dict(type='FormatShape', input_format='NCTHW'),
     dict(type='PackActionInputs', meta_keys=meta_keys),
 ]
+# vit_b_ssv2.py's validation and test steps after this sampling (test: 5 clips)
 val_pipeline = [
-    dict(type='FrameAccurateInit'),
-    dict(type='SampleFrames', clip_len=clip_len, frame_interval=4, num_clips=1, test_mode=True),
-    dict(type='FrameAccurateDecode'),
-    dict(type='Resize', scale=(-1, img_size)),
-    dict(type='CenterCrop', crop_size=img_size),
-    dict(type='FormatShape', input_format='NCTHW'),
-    dict(type='PackActionInputs', meta_keys=meta_keys),
+    train_pipeline[0],
+    dict(train_pipeline[1], test_mode=True),
+    *_base_.val_pipeline[2:],
 ]
-test_pipeline = [
-    dict(type='FrameAccurateInit'),
-    dict(type='SampleFrames', clip_len=clip_len, frame_interval=4, num_clips=5, test_mode=True),
-    dict(type='FrameAccurateDecode'),
-    dict(type='Resize', scale=(-1, img_size)),
-    dict(type='ThreeCrop', crop_size=img_size),
-    dict(type='FormatShape', input_format='NCTHW'),
-    dict(type='PackActionInputs', meta_keys=meta_keys),
-]
+test_pipeline = [*val_pipeline[:1], dict(val_pipeline[1], num_clips=5), *_base_.test_pipeline[2:]]
 
 dataset_common = dict(num_classes=num_classes, data_prefix=dict(video=video_root))
 train_dataloader = dict(
@@ -57,22 +46,9 @@ test_dataloader = dict(dataset=dict(dataset_common, ann_file=ann_file_val, pipel
 
 max_epochs = 50
 train_cfg = dict(max_epochs=max_epochs)
+# vit_b_ssv2.py's warm-up and cosine decay, over these epochs
 param_scheduler = [
-    dict(
-        type='LinearLR',
-        start_factor=0.001,
-        by_epoch=True,
-        begin=0,
-        end=5,
-        convert_to_iter_based=True,
-    ),
-    dict(
-        type='CosineAnnealingLR',
-        T_max=max_epochs - 5,
-        eta_min=1e-6,
-        by_epoch=True,
-        begin=5,
-        end=max_epochs,
-    ),
+    _base_.param_scheduler[0],
+    dict(_base_.param_scheduler[1], T_max=max_epochs - _base_.warmup_epochs, end=max_epochs),
 ]
 optim_wrapper = dict(optimizer=dict(lr=1e-3))
