@@ -7,6 +7,15 @@
 # Names start with demo_/dlm_ so that they never clash with a task config's variables.
 _base_ = ['multi_task_prompt_model.py', '../../_base_/schedules/prompt_adamw_cosine.py']
 
+from mmengine.config import Config as _Config  # noqa: E402
+
+# the THUMOS14 and 50Salads demo configs define how their models see other frames
+# (feature_extractor); they are read, not copied, and the names deleted below so that they
+# never become keys of this config
+_thumos14 = _Config.fromfile('{{ fileDirname }}/../../tasks/thumos14_demo.py')
+_salads = _Config.fromfile('{{ fileDirname }}/../../tasks/50salads_demo.py')
+del _Config
+
 demo_auxiliaries = {
     'ssv2': dict(
         type='tasks_recognition.ActionRecognitionTask',
@@ -21,16 +30,14 @@ demo_auxiliaries = {
         task_config='configs/tasks/thumos14_demo.py',
         # the extractor that made the THUMOS14 demo features (tasks_detection.demo.thumos14),
         # run on the primary's frames
-        feature_extractor=dict(
-            type='GridMotionExtractor', snippet_len=4, stride=2, out_channels=128
-        ),
+        feature_extractor=_thumos14.feature_extractor,
     ),
     '50salads': dict(
         type='tasks_segmentation.ActionSegmentationTask',
         task_config='configs/tasks/50salads_demo.py',
         # the extractor that made the 50Salads demo features (tasks_segmentation.demo), run
         # on the primary's frames
-        view_extractor=dict(type='SnippetFeatureExtractor'),
+        view_extractor=_salads.feature_extractor,
     ),
     'imagenet_vid': dict(
         type='tasks_detection.VideoObjectDetectionTask',
@@ -47,3 +54,4 @@ dlm_hooks = [
     # tiny models on a small shared CPU run several times faster on one thread
     dict(type='dlm.TorchThreadsHook', num_threads=1),
 ]
+del _thumos14, _salads

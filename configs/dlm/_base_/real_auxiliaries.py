@@ -7,10 +7,14 @@
 # Names start with real_/dlm_ so that they never clash with a task config's variables.
 _base_ = ['multi_task_prompt_model.py', '../../_base_/schedules/prompt_adamw_cosine.py']
 
-real_videomae_vit_b = (
-    'https://download.openmmlab.com/mmaction/v1.0/recognition/videomae/'
-    'vit-base-p16_videomae-k400-pre_16x4x1_kinetics-400_20221013-860a3cd3.pth'
-)
+from mmengine.config import Config as _Config  # noqa: E402
+
+# the THUMOS14 task config defines how its model sees other frames (feature_extractor); it is
+# read, not copied, and the name deleted below so that it never becomes a key of this config
+_thumos14 = _Config.fromfile('{{ fileDirname }}/../../tasks/real/vit_b_thumos14.py')
+del _Config
+
+real_videomae_vit_b = _thumos14.videomae_vit_b
 real_i3d_r50 = (
     'https://download.openmmlab.com/mmaction/v1.0/recognition/i3d/'
     'i3d_imagenet-pretrained-r50_8xb8-32x2x1-100e_kinetics400-rgb/'
@@ -28,28 +32,9 @@ real_auxiliaries = {
     'thumos14': dict(
         type='tasks_detection.TemporalDetectionTask',
         task_config='configs/tasks/real/vit_b_thumos14.py',
-        # the extractor of its features (feature_extractor of vit_b_thumos14.py): VideoMAE
-        # ViT-B/16 slid over 16-frame snippets every 4 frames of the primary's frames
-        feature_extractor=dict(
-            type='ClipBackboneExtractor',
-            backbone=dict(
-                type='mmaction.VisionTransformer',
-                img_size=224,
-                patch_size=16,
-                embed_dims=768,
-                depth=12,
-                num_heads=12,
-                mlp_ratio=4,
-                qkv_bias=True,
-                num_frames=16,
-                norm_cfg=dict(type='LN', eps=1e-6),
-                use_mean_pooling=True,
-            ),
-            snippet_len=16,
-            stride=4,
-            img_size=224,
-            checkpoint=real_videomae_vit_b,
-        ),
+        # the extractor of its features: VideoMAE ViT-B/16 slid over 16-frame snippets every
+        # 4 frames of the primary's frames (feature_extractor of vit_b_thumos14.py)
+        feature_extractor=_thumos14.feature_extractor,
     ),
     '50salads': dict(
         type='tasks_segmentation.ActionSegmentationTask',
@@ -91,3 +76,4 @@ real_auxiliaries = {
 }
 
 dlm_hooks = [dict(type='dlm.PromptCheckpointHook')]
+del _thumos14
