@@ -363,7 +363,7 @@ class Planner:
                     self.prompt_run('dlm_without', task, seed, lr, variant=aux)
         if not preset.low_data:
             return
-        if self.validation(task) == 'none':
+        if self.validation(task) == 'none' or not splits.has_carver(task):
             self.plan.note(f'{task}: no low-data runs (no subset writer for its format)')
             return
         for seed in preset.other_seeds:
