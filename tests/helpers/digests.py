@@ -14,3 +14,14 @@ def folder_digest(folder) -> str:
             with open(os.path.join(root, name), 'rb') as f:
                 digest.update(name.encode() + f.read())
     return digest.hexdigest()
+
+
+def file_digests(folder) -> dict[str, str]:
+    """``{relative path: sha256}`` of every file under ``folder``."""
+    hashes = {}
+    for directory, _, files in os.walk(folder):
+        for name in files:
+            path = os.path.join(directory, name)
+            with open(path, 'rb') as file:
+                hashes[os.path.relpath(path, folder)] = hashlib.sha256(file.read()).hexdigest()
+    return hashes
