@@ -17,16 +17,21 @@ TOY_MODEL = dict(
 )
 
 
-def train_val_loaders(dataset: dict, batch_size: int, **val_dataset_changes):
-    """A shuffled training loader over ``dataset`` and its unshuffled validation twin,
-    whose dataset takes ``val_dataset_changes`` (another seed, so other samples)."""
-    loader = dict(
+def toy_loader(dataset: dict, batch_size: int, shuffle: bool) -> dict:
+    """A single-process dataloader config over ``dataset`` (default collate)."""
+    return dict(
         batch_size=batch_size,
         num_workers=0,
         collate_fn=dict(type='default_collate'),
-        sampler=dict(type='DefaultSampler', shuffle=True),
+        sampler=dict(type='DefaultSampler', shuffle=shuffle),
         dataset=dataset,
     )
+
+
+def train_val_loaders(dataset: dict, batch_size: int, **val_dataset_changes):
+    """A shuffled training loader over ``dataset`` and its unshuffled validation twin,
+    whose dataset takes ``val_dataset_changes`` (another seed, so other samples)."""
+    loader = toy_loader(dataset, batch_size, shuffle=True)
     val_loader = copy.deepcopy(loader)
     val_loader['sampler']['shuffle'] = False
     val_loader['dataset'].update(val_dataset_changes)
