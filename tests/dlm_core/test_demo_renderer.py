@@ -98,20 +98,10 @@ def test_mismatched_track_lengths_are_an_error():
 
 def _alpha_over_the_whole_image(glyph, center, size, angle, height, width):
     """The reference: the same inverse mapping evaluated at every pixel."""
-    rows, cols = glyph.shape
+    from dlm_core.demo.render import sample_glyph
+
     yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
-    dx, dy = xx + 0.5 - center[0], yy + 0.5 - center[1]
-    theta = np.deg2rad(angle)
-    u = (np.cos(theta) * dx - np.sin(theta) * dy) / size * cols + cols / 2 - 0.5
-    v = (np.sin(theta) * dx + np.cos(theta) * dy) / size * rows + rows / 2 - 0.5
-    padded = np.pad(glyph, 1)
-    u, v = np.clip(u + 1, 0, cols + 1), np.clip(v + 1, 0, rows + 1)
-    u0, v0 = np.floor(u).astype(int), np.floor(v).astype(int)
-    fu, fv = u - u0, v - v0
-    u1, v1 = np.minimum(u0 + 1, cols + 1), np.minimum(v0 + 1, rows + 1)
-    top = padded[v0, u0] * (1 - fu) + padded[v0, u1] * fu
-    bottom = padded[v1, u0] * (1 - fu) + padded[v1, u1] * fu
-    return np.clip(top * (1 - fv) + bottom * fv, 0, 1)
+    return sample_glyph(glyph, xx, yy, center, size, angle)
 
 
 def test_windowed_glyph_equals_the_whole_image_computation():

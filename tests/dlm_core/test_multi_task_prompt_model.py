@@ -81,29 +81,28 @@ def test_frozen_modules_stay_in_eval_mode_after_train():
     assert model.mapper.training
 
 
+def _frozen_outputs(model, inputs):
+    """The auxiliary taps and the primary's tokens below the prompt layer and without
+    prompts: what training must leave bit-identical."""
+    model.eval()
+    with torch.no_grad():
+        taps = model.auxiliary_taps(inputs, None)
+        lower = model.primary.tokens(
+            model.primary.run_layers(model.primary.embed(inputs), 0, model.prompt_layer)
+        )
+        plain = model.primary.tokens(
+            model.primary.run_layers(model.primary.embed(inputs), 0, model.primary.num_layers)
+        )
+    return taps, lower, plain
+
+
 def test_frozen_outputs_are_bit_identical_after_training_steps():
     model = build_model()
     inputs, _ = batch(seed=9)
-    model.eval()
-    with torch.no_grad():
-        taps_before = model.auxiliary_taps(inputs, None)
-        lower_before = model.primary.tokens(
-            model.primary.run_layers(model.primary.embed(inputs), 0, model.prompt_layer)
-        )
-        plain_before = model.primary.tokens(
-            model.primary.run_layers(model.primary.embed(inputs), 0, model.primary.num_layers)
-        )
+    taps_before, lower_before, plain_before = _frozen_outputs(model, inputs)
     mapper_before = {k: v.clone() for k, v in model.mapper.state_dict().items()}
     train_steps(model)
-    model.eval()
-    with torch.no_grad():
-        taps_after = model.auxiliary_taps(inputs, None)
-        lower_after = model.primary.tokens(
-            model.primary.run_layers(model.primary.embed(inputs), 0, model.prompt_layer)
-        )
-        plain_after = model.primary.tokens(
-            model.primary.run_layers(model.primary.embed(inputs), 0, model.primary.num_layers)
-        )
+    taps_after, lower_after, plain_after = _frozen_outputs(model, inputs)
     for before, after in zip(taps_before, taps_after):
         assert torch.equal(before, after)
     assert torch.equal(lower_before, lower_after)

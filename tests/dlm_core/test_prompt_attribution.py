@@ -26,6 +26,7 @@ from dlm_core.models import PromptGate
 from dlm_core.models.prompting import encode_with_prompts
 from dlm_core.registry import MODELS
 from tests.helpers import toy_attribution  # noqa: F401  (registers the toys)
+from tests.helpers.toy_runs import train_val_loaders
 
 
 # -- the recorder's arithmetic -----------------------------------------------------------
@@ -218,16 +219,9 @@ def _without_group(state: dict, index: int, name: str) -> dict:
 
 # -- the command on a trained toy ---------------------------------------------------------
 def toy_run_config(work_dir, exact_start: bool) -> Config:
-    loader = dict(
-        batch_size=16,
-        num_workers=0,
-        collate_fn=dict(type='default_collate'),
-        sampler=dict(type='DefaultSampler', shuffle=True),
-        dataset=dict(type='HiddenLabelTokens', num_samples=96, seed=0),
+    loader, val_loader = train_val_loaders(
+        dict(type='HiddenLabelTokens', num_samples=96, seed=0), 16, seed=1, num_samples=90
     )
-    val_loader = copy.deepcopy(loader)
-    val_loader['sampler']['shuffle'] = False
-    val_loader['dataset'].update(seed=1, num_samples=90)
     model = dict(copy.deepcopy(TOY_DLM), train_head=True, exact_start=exact_start)
     return Config(
         dict(

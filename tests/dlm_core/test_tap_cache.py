@@ -26,6 +26,7 @@ from dlm_core.run_config import load_run_config
 from dlm_core.tasks import TokenState
 from tests.helpers import toy_task  # noqa: F401  (registers the toy plugin and dataset)
 from tests.helpers.paths import ROOT, RUNTIME, repo_env
+from tests.helpers.toy_runs import toy_loader
 from tests.helpers.toy_task import TOY_TASKS, ToyTask, ToyTokenDataset
 
 AUX = dict(type='ToyTask', in_dim=16, dim=24, depth=2, num_classes=2)
@@ -104,13 +105,7 @@ def config(work_dir, epochs=3, shuffle=False, tap_cache=True, pipeline=None, aux
             default_scope='dlm',
             work_dir=str(work_dir),
             model=model,
-            train_dataloader=dict(
-                batch_size=8,
-                num_workers=0,
-                collate_fn=dict(type='default_collate'),
-                sampler=dict(type='DefaultSampler', shuffle=shuffle),
-                dataset=dataset,
-            ),
+            train_dataloader=toy_loader(dataset, 8, shuffle),
             train_cfg=dict(by_epoch=True, max_epochs=epochs),
             optim_wrapper=dict(optimizer=dict(type='AdamW', lr=3e-3, weight_decay=0.01)),
             default_hooks=dict(checkpoint=dict(type='CheckpointHook', interval=100)),

@@ -11,17 +11,12 @@ import pytest
 import torch
 
 from tests.helpers.tool_runs import TOY_DATASET, fails, toy_model, write_config
+from tests.helpers.toy_runs import toy_loader
 from tests.helpers.toy_task import ToyTaskModel
 from tools import test as test_tool
 from tools import train as train_tool
 
-LOADER = dict(
-    batch_size=4,
-    num_workers=0,
-    collate_fn=dict(type='default_collate'),
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=TOY_DATASET,
-)
+LOADER = toy_loader(TOY_DATASET, 4, shuffle=False)
 
 
 def toy_run(tmp_path, infer_mode='static') -> str:

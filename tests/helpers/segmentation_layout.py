@@ -32,13 +32,20 @@ def write_layout(root, videos=None, channels=4):
     return root
 
 
-def build(root, **kwargs):
+def dataset_config(root, pipeline: list, **changes) -> dict:
+    """The ``ActionSegmentationDataset`` config of the layout written under ``root``."""
     cfg = dict(
         type='ActionSegmentationDataset',
         data_root=str(root),
         ann_file='splits/train.split1.bundle',
-        pipeline=[dict(type='LoadSegmentationFeatures'), dict(type='PackSegmentationInputs')],
+        pipeline=pipeline,
     )
-    cfg.update(kwargs)
+    cfg.update(changes)
+    return cfg
+
+
+def build(root, **kwargs):
+    pipeline = [dict(type='LoadSegmentationFeatures'), dict(type='PackSegmentationInputs')]
+    cfg = dataset_config(root, pipeline, **kwargs)
     with DefaultScope.overwrite_default_scope('tasks_segmentation'):
         return DATASETS.build(cfg)

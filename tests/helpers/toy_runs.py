@@ -17,17 +17,31 @@ TOY_MODEL = dict(
 )
 
 
-def toy_config(work_dir, max_epochs, model=TOY_MODEL, hook=True):
-    loader = dict(
-        batch_size=8,
+def toy_loader(dataset: dict, batch_size: int, shuffle: bool) -> dict:
+    """A single-process dataloader config over ``dataset`` (default collate)."""
+    return dict(
+        batch_size=batch_size,
         num_workers=0,
         collate_fn=dict(type='default_collate'),
-        sampler=dict(type='DefaultSampler', shuffle=True),
-        dataset=dict(type='ToyTokenDataset', num_samples=48, seed=0),
+        sampler=dict(type='DefaultSampler', shuffle=shuffle),
+        dataset=dataset,
     )
+
+
+def train_val_loaders(dataset: dict, batch_size: int, **val_dataset_changes):
+    """A shuffled training loader over ``dataset`` and its unshuffled validation twin,
+    whose dataset takes ``val_dataset_changes`` (another seed, so other samples)."""
+    loader = toy_loader(dataset, batch_size, shuffle=True)
     val_loader = copy.deepcopy(loader)
     val_loader['sampler']['shuffle'] = False
-    val_loader['dataset']['seed'] = 1
+    val_loader['dataset'].update(val_dataset_changes)
+    return loader, val_loader
+
+
+def toy_config(work_dir, max_epochs, model=TOY_MODEL, hook=True):
+    loader, val_loader = train_val_loaders(
+        dict(type='ToyTokenDataset', num_samples=48, seed=0), 8, seed=1
+    )
     return Config(
         dict(
             default_scope='dlm',

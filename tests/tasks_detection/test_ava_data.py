@@ -2,7 +2,6 @@
 the demo generator (deterministic, labels consistent by construction)."""
 
 import csv
-import hashlib
 import os
 import pickle
 
@@ -16,6 +15,7 @@ from tasks_detection.datasets import (
     ValidatedAVAKineticsDataset,
 )
 from tasks_detection.demo.ava import ACTIONS, write_demo
+from tests.helpers.digests import folder_digest
 
 GOOD = 'vid_a,0902,0.1,0.2,0.4,0.6,3,0'
 
@@ -114,20 +114,15 @@ def test_mmaction_reads_the_kinetics_style_clips(demo):
     assert item['data_samples'].proposals.bboxes.shape[1] == 4
 
 
-def _digest(folder):
-    digest = hashlib.sha256()
-    for root, _, files in sorted(os.walk(folder)):
-        for name in sorted(files):
-            with open(os.path.join(root, name), 'rb') as f:
-                digest.update(name.encode() + f.read())
-    return digest.hexdigest()
-
-
 def test_demo_is_deterministic(tmp_path):
     write_demo('ava', str(tmp_path / 'a'), seed=1, limit=1)
     write_demo('ava', str(tmp_path / 'b'), seed=1, limit=1)
     write_demo('ava', str(tmp_path / 'c'), seed=2, limit=1)
-    assert _digest(tmp_path / 'a') == _digest(tmp_path / 'b') != _digest(tmp_path / 'c')
+    assert (
+        folder_digest(tmp_path / 'a')
+        == folder_digest(tmp_path / 'b')
+        != folder_digest(tmp_path / 'c')
+    )
 
 
 def test_demo_labels_are_consistent(demo):

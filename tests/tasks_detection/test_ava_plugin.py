@@ -9,6 +9,7 @@ from mmengine.config import Config
 from mmengine.structures import InstanceData
 
 from dlm_core.registry import MODELS, TASKS, build_from
+from tests.helpers.tool_runs import toy_model
 
 CONFIG = Config.fromfile('configs/tasks/ava_demo.py')
 PLUGIN = dict(type='tasks_detection.SpatioTemporalDetectionTask', model=CONFIG.model.to_dict())
@@ -146,11 +147,9 @@ def test_a_backbone_without_feature_map_is_refused():
 
 def test_dlm_with_ava_primary_and_a_thumos_auxiliary_seeing_its_frames():
     model = MODELS.build(
-        dict(
-            type='dlm.MultiTaskPromptModel',
+        toy_model(
             primary=PLUGIN,
             auxiliaries=dict(thumos=THUMOS),
-            mapper=dict(type='DoubleLayerMapper', num_prompts=4, reduction=4, adapter_reduction=4),
         )
     )
     model.train()

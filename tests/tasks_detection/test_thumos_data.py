@@ -1,7 +1,6 @@
 """THUMOS14 layout: json checks naming file and field, the feature pipeline, the demo set
 and the deterministic feature extractor it is made with."""
 
-import hashlib
 import json
 import os
 
@@ -14,6 +13,7 @@ from tasks_detection.datasets import Thumos14Dataset, read_thumos14_json
 from tasks_detection.datasets.transforms import LoadSnippetFeatures, RandomTruncateFeatures
 from tasks_detection.demo.thumos14 import CLASSES, write_demo
 from tasks_detection.models import GridMotionExtractor
+from tests.helpers.digests import folder_digest
 
 VIDEO = dict(
     subset='Test',
@@ -131,20 +131,15 @@ def test_random_truncation_keeps_an_action_and_shifts_the_grid():
         assert (out['gt_segments'] >= 0).all() and (out['gt_segments'] <= 100).all()
 
 
-def _digest(folder):
-    digest = hashlib.sha256()
-    for root, _, files in sorted(os.walk(folder)):
-        for name in sorted(files):
-            with open(os.path.join(root, name), 'rb') as f:
-                digest.update(name.encode() + f.read())
-    return digest.hexdigest()
-
-
 def test_demo_is_deterministic_and_consistent(tmp_path):
     assert write_demo('thumos14', str(tmp_path / 'a'), seed=3, limit=2) == 4
     write_demo('thumos14', str(tmp_path / 'b'), seed=3, limit=2)
     write_demo('thumos14', str(tmp_path / 'c'), seed=4, limit=2)
-    assert _digest(tmp_path / 'a') == _digest(tmp_path / 'b') != _digest(tmp_path / 'c')
+    assert (
+        folder_digest(tmp_path / 'a')
+        == folder_digest(tmp_path / 'b')
+        != folder_digest(tmp_path / 'c')
+    )
     database = read_thumos14_json(str(tmp_path / 'a/annotations/thumos14.json'))
     labels = {a['label'] for v in database.values() for a in v['annotations']}
     assert labels <= set(CLASSES)

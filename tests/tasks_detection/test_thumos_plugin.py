@@ -6,6 +6,7 @@ from mmaction.structures import ActionDataSample
 from mmengine.structures import InstanceData
 
 from dlm_core.registry import MODELS, TASKS, build_from
+from tests.helpers.tool_runs import toy_model
 
 IN_CHANNELS = 24
 DETECTOR = dict(
@@ -147,11 +148,9 @@ def test_shared_sample_describes_the_batch():
 def test_as_primary_of_a_dlm_model_only_the_mapper_learns():
     aux = dict(PLUGIN, model=dict(DETECTOR, embed_dims=48, num_layers=2))
     model = MODELS.build(
-        dict(
-            type='dlm.MultiTaskPromptModel',
+        toy_model(
             primary=PLUGIN,
             auxiliaries=dict(other=aux),
-            mapper=dict(type='DoubleLayerMapper', num_prompts=4, reduction=4, adapter_reduction=4),
         )
     )
     model.train()
@@ -173,13 +172,11 @@ def test_video_auxiliary_sees_the_untrimmed_video_through_its_frames():
 
     ava = Config.fromfile('configs/tasks/ava_demo.py').model.to_dict()
     model = MODELS.build(
-        dict(
-            type='dlm.MultiTaskPromptModel',
+        toy_model(
             primary=PLUGIN,
             auxiliaries=dict(
                 ava=dict(type='tasks_detection.SpatioTemporalDetectionTask', model=ava)
             ),
-            mapper=dict(type='DoubleLayerMapper', num_prompts=4, reduction=4, adapter_reduction=4),
         )
     )
     generator = torch.Generator().manual_seed(0)

@@ -1,6 +1,5 @@
 """The demo recognition sets: real files in the real layouts, deterministic, distinct."""
 
-import hashlib
 import json
 import os
 
@@ -11,17 +10,7 @@ import pytest
 from dlm_core.demo.video_writer import write_mp4
 from tasks_recognition.demo import DEMO_CLASSES, correspondence, label_correspondence
 from tasks_recognition.demo.action_recognition import SPECS, main, render_demo_clip, write_demo
-
-
-def digest(root):
-    """``{relative path: sha256}`` of every file under ``root``."""
-    files = {}
-    for folder, _, names in os.walk(root):
-        for name in names:
-            path = os.path.join(folder, name)
-            with open(path, 'rb') as f:
-                files[os.path.relpath(path, root)] = hashlib.sha256(f.read()).hexdigest()
-    return files
+from tests.helpers.digests import file_digests
 
 
 @pytest.fixture(scope='module')
@@ -74,7 +63,7 @@ def test_demo_clips_are_real_16_frame_videos(ssv2):
 def test_the_same_seed_gives_the_same_bytes_and_another_seed_other_clips(held_out, tmp_path):
     # the command line, run again with the same seed, writes byte-identical files
     main(['--root', str(tmp_path), '--sets', 'hmdb51', '--seed', '0'])
-    assert digest(tmp_path / 'hmdb51') == digest(held_out / 'hmdb51')
+    assert file_digests(tmp_path / 'hmdb51') == file_digests(held_out / 'hmdb51')
     # a clip is a pure function of (set, motion, seed, index); the seed changes it
     for name, motion in (('ssv2', 'turn_cw'), ('ucf101', 'left'), ('hmdb51', 'vanish')):
         frames = render_demo_clip(name, motion, 0, 5)

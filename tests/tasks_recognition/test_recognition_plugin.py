@@ -10,6 +10,7 @@ from mmengine.config import Config
 import tasks_recognition  # noqa: F401  (its registries reach the plugin)
 from dlm_core.registry import MODELS, TASKS, build_from
 from tasks_recognition.plugins import ActionRecognitionTask
+from tests.helpers.plugin_states import full_state
 
 DEMO_CONFIG = 'configs/tasks/ssv2_demo.py'
 NUM_FRAMES, SIZE, PATCH, WIDTH, DEPTH, CLASSES = 8, 32, 8, 48, 4, 5
@@ -35,12 +36,6 @@ def batch(size=2, views=1, seed=0):
     inputs = torch.randn(size, views, 3, NUM_FRAMES, SIZE, SIZE, generator=generator)
     samples = [ActionDataSample().set_gt_label(i % CLASSES) for i in range(size)]
     return inputs, samples
-
-
-def full_state(plugin, inputs, prompts=None, layer=None):
-    layer = plugin.num_layers // 2 if layer is None else layer
-    state = plugin.run_layers(plugin.embed(inputs), 0, layer)
-    return plugin.run_layers(state, layer, plugin.num_layers, prompts)
 
 
 def test_geometry_is_read_off_the_mmaction_model():

@@ -1,6 +1,5 @@
 """The demo action segmentation sets: real layout, every frame labelled, deterministic."""
 
-import hashlib
 import os
 
 import av
@@ -14,6 +13,7 @@ from tasks_segmentation.demo.action_segmentation import DEMO_SETS, write_demo
 from tasks_segmentation.demo.action_segmentation_recipes import BACKGROUND, SPECS
 from tasks_segmentation.models.features import SnippetFeatureExtractor
 from tasks_segmentation.registry import DATASETS
+from tests.helpers.digests import file_digests
 
 
 @pytest.fixture(scope='module')
@@ -24,21 +24,14 @@ def demo_root(tmp_path_factory):
     return root
 
 
-def digest(folder):
-    out = {}
-    for directory, _, files in os.walk(folder):
-        for name in files:
-            path = os.path.join(directory, name)
-            with open(path, 'rb') as f:
-                out[os.path.relpath(path, folder)] = hashlib.sha256(f.read()).hexdigest()
-    return out
-
-
 def test_same_seed_same_bytes_other_seed_other_data(demo_root, tmp_path):
     again = write_demo('gtea', str(tmp_path / 'again'), seed=0)
-    assert digest(again) == digest(demo_root / 'gtea')
+    assert file_digests(again) == file_digests(demo_root / 'gtea')
     other = write_demo('gtea', str(tmp_path / 'other'), seed=1)
-    assert digest(other)['groundTruth/S1_Tea_C1.txt'] != digest(again)['groundTruth/S1_Tea_C1.txt']
+    assert (
+        file_digests(other)['groundTruth/S1_Tea_C1.txt']
+        != file_digests(again)['groundTruth/S1_Tea_C1.txt']
+    )
 
 
 @pytest.mark.parametrize('name', DEMO_SETS)

@@ -8,6 +8,7 @@ import tasks_segmentation  # noqa: F401
 from dlm_core.registry import MODELS as DLM_MODELS
 from dlm_core.registry import TASKS, build_from
 from tests.helpers import toy_task  # noqa: F401  (registers the toy plugin)
+from tests.helpers.tool_runs import toy_model
 
 IN_CHANNELS, NUM_CLASSES = 64, 6
 SEGMENTOR = dict(
@@ -148,11 +149,9 @@ def test_auxiliary_view_runs_the_extractor_on_frames():
 
 def test_as_the_primary_of_a_dlm_model():
     model = DLM_MODELS.build(
-        dict(
-            type='dlm.MultiTaskPromptModel',
+        toy_model(
             primary=PLUGIN,
             auxiliaries=dict(toy=dict(type='ToyTask', in_dim=16, dim=24, depth=2)),
-            mapper=dict(type='DoubleLayerMapper', num_prompts=4, reduction=4, adapter_reduction=4),
         )
     )
     data = model.data_preprocessor(
@@ -176,8 +175,7 @@ def test_as_the_primary_of_a_dlm_model():
 
 def test_as_an_auxiliary_reading_shared_features():
     model = DLM_MODELS.build(
-        dict(
-            type='dlm.MultiTaskPromptModel',
+        toy_model(
             primary=dict(type='ToyTask', in_dim=16, dim=32, depth=2),
             auxiliaries=dict(
                 seg=dict(
@@ -186,7 +184,6 @@ def test_as_an_auxiliary_reading_shared_features():
                     model=dict(SEGMENTOR, backbone=dict(SEGMENTOR['backbone'], in_channels=16)),
                 )
             ),
-            mapper=dict(type='DoubleLayerMapper', num_prompts=4, reduction=4, adapter_reduction=4),
         )
     )
     taps = model.auxiliary_taps(torch.randn(2, 10, 16), None)

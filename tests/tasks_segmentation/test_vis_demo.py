@@ -1,6 +1,5 @@
 """The youtube_vis demo set: deterministic, official layout, masks that round-trip as RLE."""
 
-import hashlib
 import json
 import os
 import os.path as osp
@@ -12,19 +11,9 @@ from pycocotools import mask as mask_utils
 
 from tasks_segmentation.datasets.youtube_vis_json import load_youtube_vis_json
 from tasks_segmentation.demo.youtube_vis import CLASSES, MAX_DIGITS, main, rle_encode, write_demo
+from tests.helpers.digests import file_digests
 
 SMALL = dict(train=6, valid=3)
-
-
-def digest(folder):
-    """``{relative path: sha256}`` of every file under ``folder``."""
-    hashes = {}
-    for directory, _, files in os.walk(folder):
-        for name in files:
-            path = osp.join(directory, name)
-            with open(path, 'rb') as file:
-                hashes[osp.relpath(path, folder)] = hashlib.sha256(file.read()).hexdigest()
-    return hashes
 
 
 def decode(rle):
@@ -35,16 +24,16 @@ def test_the_same_seed_writes_the_same_bytes(tmp_path):
     first = write_demo('youtube_vis', str(tmp_path / 'a'), seed=3, num_videos=SMALL)
     second = write_demo('youtube_vis', str(tmp_path / 'b'), seed=3, num_videos=SMALL)
     other = write_demo('youtube_vis', str(tmp_path / 'c'), seed=4, num_videos=SMALL)
-    assert digest(first) == digest(second)
-    assert len(digest(first)) > 2 * 6 + 2  # two jsons and every frame
-    assert digest(first)['train.json'] != digest(other)['train.json']
+    assert file_digests(first) == file_digests(second)
+    assert len(file_digests(first)) > 2 * 6 + 2  # two jsons and every frame
+    assert file_digests(first)['train.json'] != file_digests(other)['train.json']
 
 
 def test_rewriting_leaves_no_frames_of_another_seed(tmp_path):
     write_demo('youtube_vis', str(tmp_path / 'set'), seed=1, num_videos=SMALL)
     folder = write_demo('youtube_vis', str(tmp_path / 'set'), seed=2, num_videos=SMALL)
     again = write_demo('youtube_vis', str(tmp_path / 'fresh'), seed=2, num_videos=SMALL)
-    assert digest(folder) == digest(again)
+    assert file_digests(folder) == file_digests(again)
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ from mmengine.evaluator import Evaluator
 from dlm_core.registry import MODELS
 from tasks_segmentation.evaluation.youtube_vis_metric import RepeatableYouTubeVISMetric
 from tasks_segmentation.plugins.video_instance_segmentation import VideoInstanceSegmentationTask
+from tests.helpers.plugin_states import full_state
 from tests.helpers.vis import PLUGIN, batch, build_plugin, dataset, demo_set, model_config
 
 DIMS, LAYERS, QUERIES = 64, 6, 20  # the demo config's decoder
@@ -18,12 +19,6 @@ DIMS, LAYERS, QUERIES = 64, 6, 20  # the demo config's decoder
 @pytest.fixture(scope='module')
 def root():
     return demo_set()
-
-
-def full_state(plugin, inputs, prompts=None, layer=None):
-    layer = plugin.num_layers // 2 if layer is None else layer
-    state = plugin.run_layers(plugin.embed(inputs), 0, layer)
-    return plugin.run_layers(state, layer, plugin.num_layers, prompts)
 
 
 def test_geometry_is_read_off_the_mmdet_model():

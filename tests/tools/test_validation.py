@@ -20,6 +20,7 @@ import torch
 from dlm_core.run_config import load_run_config
 from dlm_core.validation import build_runner, validate_run
 from tests.helpers.paths import ROOT, repo_env
+from tests.helpers.segmentation_layout import dataset_config
 from tests.helpers.tool_runs import TOY_DATASET, fails, toy_model, write_config
 from tests.helpers.toy_task import ToyTaskModel
 from tools import test as test_tool
@@ -169,14 +170,7 @@ def write_segmentation(root, lengths=(12, 12), labels=None):
 
 
 def segmentation_dataset(root, **changes):
-    dataset = dict(
-        type='ActionSegmentationDataset',
-        data_root=str(root),
-        ann_file='splits/train.split1.bundle',
-        pipeline=[],
-    )
-    dataset.update(changes)
-    return dataset
+    return dataset_config(root, [], **changes)
 
 
 def segmentation_config(tmp_path, root, **changes) -> str:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from mmengine.config import Config
 
-from .catalog import PRIMARIES, PROMPT_METHODS
+from .catalog import METHODS, PRIMARIES, PROMPT_METHODS
 
 #: validation points per training curve (Fig. 3 asks for at least 10)
 VAL_POINTS = 10
@@ -78,16 +78,7 @@ class Preset:
     the frozen-head row, the DLM variants and the knowledge controls."""
 
     primaries: tuple = PRIMARIES
-    methods: tuple = (
-        'full',
-        'vpt_shallow',
-        'hps',
-        'mvlpt',
-        'dlm',
-        'vpt_middle',
-        'dlm_no_layer2',
-        'dlm_frozen_head',
-    )
+    methods: tuple = METHODS
     prompt_seeds: tuple = (0, 1, 2, 3, 4)
     other_seeds: tuple = (0, 1, 2)
     lr_grid: tuple = LR_GRID

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from .errors import ConfigError
 
-__all__ = ['check_num_classes', 'class_names']
+__all__ = ['check_num_classes', 'checked_metainfo_classes', 'class_names']
 
 
 def class_names(classes, where: str) -> tuple[str, ...]:
@@ -53,3 +53,11 @@ def check_num_classes(classes: Sequence[str], num_classes: int | None, where: st
             f"{where}: num_classes is {num_classes} (the model head's) but metainfo.classes "
             f'names {len(classes)} classes {list(classes)}; set both to the same classes'
         )
+
+
+def checked_metainfo_classes(loaded: dict, num_classes: int | None, owner: str) -> dict:
+    """A dataset's loaded metainfo with ``classes`` read back as names and counted against
+    ``num_classes``; ``owner`` (the dataset class's name) names the field in errors."""
+    loaded['classes'] = class_names(loaded.get('classes'), f'{owner} metainfo.classes')
+    check_num_classes(loaded['classes'], num_classes, owner)
+    return loaded

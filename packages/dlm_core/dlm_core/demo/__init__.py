@@ -5,7 +5,7 @@ overlapping on textured backgrounds; every label (class, box, mask, instance, mo
 known by construction. Each task package writes its own labels and format on top.
 """
 
-from .backgrounds import BACKGROUND_STYLES, make_background
+from .backgrounds import BACKGROUND_STYLES, make_background, random_background
 from .glyphs import load_digit_glyphs, pick_glyph
 from .render import MASK_THRESHOLD, RenderedClip, glyph_alpha, render_clip
 from .tracks import MOTIONS, DigitTrack, bright_color, motion_track
@@ -22,5 +22,6 @@ __all__ = [
     'make_background',
     'motion_track',
     'pick_glyph',
+    'random_background',
     'render_clip',
 ]

@@ -48,3 +48,10 @@ def make_background(
     tint = rng.uniform(0.5, 1.0, 3)
     image = base[None, None] + contrast * 255 * pattern[..., None] * tint[None, None]
     return np.clip(image, 0, 255).astype(np.uint8)
+
+
+def random_background(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
+    """:func:`make_background` of a style drawn uniformly from ``BACKGROUND_STYLES`` (one
+    ``rng.integers`` draw before the background's own), as the box and instance sets draw it."""
+    style = BACKGROUND_STYLES[int(rng.integers(len(BACKGROUND_STYLES)))]
+    return make_background(height, width, rng, style=style)

@@ -25,6 +25,26 @@ class RenderedClip:
     visible: np.ndarray
 
 
+def sample_glyph(glyph: np.ndarray, xx, yy, center, size: float, angle: float) -> np.ndarray:
+    """The glyph's opacity at pixels ``(yy, xx)`` (float32 grids) for :func:`glyph_alpha`'s
+    placement: the inverse mapping with bilinear sampling, zero outside the glyph."""
+    rows, cols = glyph.shape
+    dx, dy = xx + 0.5 - center[0], yy + 0.5 - center[1]
+    theta = np.deg2rad(angle)
+    # screen y points down, so a counter-clockwise turn on screen is clockwise in (x, y)
+    u = (np.cos(theta) * dx - np.sin(theta) * dy) / size * cols + cols / 2 - 0.5
+    v = (np.sin(theta) * dx + np.cos(theta) * dy) / size * rows + rows / 2 - 0.5
+    padded = np.pad(glyph, 1)
+    # outside the glyph, sample the zero border of the padded glyph
+    u, v = np.clip(u + 1, 0, cols + 1), np.clip(v + 1, 0, rows + 1)
+    u0, v0 = np.floor(u).astype(int), np.floor(v).astype(int)
+    fu, fv = u - u0, v - v0
+    u1, v1 = np.minimum(u0 + 1, cols + 1), np.minimum(v0 + 1, rows + 1)
+    top = padded[v0, u0] * (1 - fu) + padded[v0, u1] * fu
+    bottom = padded[v1, u0] * (1 - fu) + padded[v1, u1] * fu
+    return np.clip(top * (1 - fv) + bottom * fv, 0, 1)
+
+
 def glyph_alpha(
     glyph: np.ndarray, center, size: float, angle: float, height: int, width: int
 ) -> np.ndarray:
@@ -40,20 +60,7 @@ def glyph_alpha(
     if x0 >= x1 or y0 >= y1:
         return np.zeros((height, width))
     yy, xx = np.mgrid[y0:y1, x0:x1].astype(np.float32)
-    dx, dy = xx + 0.5 - center[0], yy + 0.5 - center[1]
-    theta = np.deg2rad(angle)
-    # screen y points down, so a counter-clockwise turn on screen is clockwise in (x, y)
-    u = (np.cos(theta) * dx - np.sin(theta) * dy) / size * cols + cols / 2 - 0.5
-    v = (np.sin(theta) * dx + np.cos(theta) * dy) / size * rows + rows / 2 - 0.5
-    padded = np.pad(glyph, 1)
-    # outside the glyph, sample the zero border of the padded glyph
-    u, v = np.clip(u + 1, 0, cols + 1), np.clip(v + 1, 0, rows + 1)
-    u0, v0 = np.floor(u).astype(int), np.floor(v).astype(int)
-    fu, fv = u - u0, v - v0
-    u1, v1 = np.minimum(u0 + 1, cols + 1), np.minimum(v0 + 1, rows + 1)
-    top = padded[v0, u0] * (1 - fu) + padded[v0, u1] * fu
-    bottom = padded[v1, u0] * (1 - fu) + padded[v1, u1] * fu
-    patch = np.clip(top * (1 - fv) + bottom * fv, 0, 1)
+    patch = sample_glyph(glyph, xx, yy, center, size, angle)
     alpha = np.zeros((height, width), patch.dtype)
     alpha[y0:y1, x0:x1] = patch
     return alpha

@@ -14,7 +14,7 @@ import json
 from mmdet.datasets import BaseVideoDataset
 from mmengine.fileio import get_local_path
 
-from dlm_core.class_names import check_num_classes, class_names
+from dlm_core.class_names import checked_metainfo_classes
 
 from ..registry import DATASETS
 from .cocovid_validation import check_cocovid_annotations
@@ -46,12 +46,9 @@ class ImagenetVIDDataset(BaseVideoDataset):
         super().__init__(*args, **kwargs)
 
     def _load_metainfo(self, metainfo=None) -> dict:
-        loaded = super()._load_metainfo(metainfo)
         # a class list given with --cfg-options arrives with its numbers parsed ('3' -> 3)
-        where = f'{type(self).__name__} metainfo.classes'
-        loaded['classes'] = class_names(loaded.get('classes'), where)
-        check_num_classes(loaded['classes'], self.num_classes, type(self).__name__)
-        return loaded
+        loaded = super()._load_metainfo(metainfo)
+        return checked_metainfo_classes(loaded, self.num_classes, type(self).__name__)
 
     def load_data_list(self):
         with get_local_path(self.ann_file) as local_path, open(local_path) as file:

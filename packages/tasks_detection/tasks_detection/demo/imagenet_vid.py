@@ -22,14 +22,8 @@ import os.path as osp
 import cv2
 import numpy as np
 
-from dlm_core.demo import (
-    BACKGROUND_STYLES,
-    MOTIONS,
-    make_background,
-    motion_track,
-    pick_glyph,
-    render_clip,
-)
+from dlm_core.demo import MOTIONS, motion_track, pick_glyph, random_background, render_clip
+from dlm_core.demo.splits import check_split_names, write_bench_splits
 
 NAME = 'imagenet_vid'
 #: Category names, one per digit; the category id is ``digit + 1`` (ids start at 1).
@@ -103,8 +97,7 @@ def write_split(
             videos, images, annotations = [], [], []
             next_instance = 1
         num_frames = int(rng.integers(MIN_FRAMES, MAX_FRAMES + 1))
-        style = BACKGROUND_STYLES[int(rng.integers(len(BACKGROUND_STYLES)))]
-        background = make_background(HEIGHT, WIDTH, rng, style=style)
+        background = random_background(HEIGHT, WIDTH, rng)
         tracks = _tracks(rng, num_frames)
         clip = render_clip(tracks, background, num_frames)
         name = f'ILSVRC2015_VID_{split}_0000/ILSVRC2015_{split}_{v:08d}'
@@ -181,20 +174,13 @@ def write_demo(
     if preset not in PRESETS:
         raise ValueError(f'preset must be one of {PRESETS}, got {preset!r}')
     if preset == 'bench':
-        for split, (count, held_out) in BENCH_SPLITS.items():
-            if limit is not None:
-                count, held_out = min(count, limit), min(held_out, limit)
-            write_split(folder, split, seed, count, held_out)
+        write_bench_splits(write_split, folder, seed, BENCH_SPLITS, limit)
         return folder
     if name != NAME:
         raise ValueError(
             f'tasks_detection.demo.imagenet_vid writes the demo set {NAME!r}, not {name!r}'
         )
-    unknown = set(num_videos or {}) - set(SPLITS)
-    if unknown:
-        raise ValueError(
-            f'num_videos names unknown splits {sorted(unknown)}; splits: {list(SPLITS)}'
-        )
+    check_split_names(num_videos, SPLITS)
     for split in SPLITS:
         write_split(folder, split, seed, (num_videos or {}).get(split))
     return folder

@@ -17,14 +17,7 @@ import cv2
 import numpy as np
 import torch
 
-from dlm_core.demo import (
-    BACKGROUND_STYLES,
-    MOTIONS,
-    make_background,
-    motion_track,
-    pick_glyph,
-    render_clip,
-)
+from dlm_core.demo import MOTIONS, motion_track, pick_glyph, random_background, render_clip
 from dlm_core.hooks.backbone_pretrain import BackbonePretrainHook
 
 from ..registry import HOOKS
@@ -56,8 +49,7 @@ def render_pretrain_scenes(
     images, boxes, labels, frame = [], [], [], []
     for scene in range(int(num_scenes)):
         rng = np.random.default_rng([seed, PRETRAIN_STREAM, scene])
-        style = BACKGROUND_STYLES[int(rng.integers(len(BACKGROUND_STYLES)))]
-        background = make_background(height, width, rng, style=style)
+        background = random_background(height, width, rng)
         tracks = []
         for k in range(int(rng.integers(1, max_digits + 1))):
             digit = int(rng.integers(10))

@@ -9,7 +9,7 @@ import mmengine.fileio as fileio
 from mmdet.datasets import YouTubeVISDataset
 from pycocotools import mask as mask_utils
 
-from dlm_core.class_names import check_num_classes, class_names
+from dlm_core.class_names import checked_metainfo_classes
 from dlm_core.errors import DataError
 
 from ..registry import DATASETS
@@ -43,12 +43,9 @@ class YouTubeVISJsonDataset(YouTubeVISDataset):
         super().__init__(dataset_version, *args, **kwargs)
 
     def _load_metainfo(self, metainfo=None) -> dict:
-        loaded = super()._load_metainfo(metainfo)
         # a class list given with --cfg-options arrives with its numbers parsed ('3' -> 3)
-        where = f'{type(self).__name__} metainfo.classes'
-        loaded['classes'] = class_names(loaded.get('classes'), where)
-        check_num_classes(loaded['classes'], self.num_classes, type(self).__name__)
-        return loaded
+        loaded = super()._load_metainfo(metainfo)
+        return checked_metainfo_classes(loaded, self.num_classes, type(self).__name__)
 
     def load_data_list(self) -> list[dict]:
         with fileio.get_local_path(self.ann_file) as local_path, open(local_path) as file:

@@ -22,14 +22,8 @@ import time
 import cv2
 import numpy as np
 
-from dlm_core.demo import (
-    BACKGROUND_STYLES,
-    MOTIONS,
-    make_background,
-    motion_track,
-    pick_glyph,
-    render_clip,
-)
+from dlm_core.demo import MOTIONS, motion_track, pick_glyph, random_background, render_clip
+from dlm_core.demo.splits import check_split_names, write_bench_splits
 
 NAME = 'youtube_vis'
 #: Category names, one per digit; the category id is ``digit + 1`` (ids start at 1).
@@ -73,9 +67,7 @@ def _video(rng: np.random.Generator, index: int) -> tuple[dict, np.ndarray, list
     """One video: its json record, its frames and its instance tracks."""
     num_frames = int(rng.integers(MIN_FRAMES, MAX_FRAMES + 1))
     num_digits = int(rng.integers(1, MAX_DIGITS + 1))
-    background = make_background(
-        HEIGHT, WIDTH, rng, style=BACKGROUND_STYLES[int(rng.integers(len(BACKGROUND_STYLES)))]
-    )
+    background = random_background(HEIGHT, WIDTH, rng)
     tracks = []
     # one column per digit, so that digits cross and occlude while moving, not all along
     columns = rng.permutation(num_digits)
@@ -216,16 +208,9 @@ def write_demo(
         raise ValueError(f'preset must be one of {PRESETS}, got {preset!r}')
     if preset == 'bench':
         os.makedirs(root, exist_ok=True)
-        for split, (count, held_out) in BENCH_SPLITS.items():
-            if limit is not None:
-                count, held_out = min(count, limit), min(held_out, limit)
-            write_split(root, split, seed, count, held_out)
+        write_bench_splits(write_split, root, seed, BENCH_SPLITS, limit)
         return root
-    unknown = set(num_videos or {}) - set(SPLITS)
-    if unknown:
-        raise ValueError(
-            f'num_videos names unknown splits {sorted(unknown)}; splits: {list(SPLITS)}'
-        )
+    check_split_names(num_videos, SPLITS)
     os.makedirs(root, exist_ok=True)
     for split in SPLITS:
         count = None if num_videos is None else num_videos.get(split, 0)
