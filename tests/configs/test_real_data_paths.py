@@ -111,6 +111,17 @@ def test_a_root_that_reaches_no_path_is_an_error(tmp_path):
     assert 'train_dataloader.dataset.ann_file' in str(err.value)
 
 
+def test_a_root_given_the_value_it_already_has_is_no_error(tmp_path):
+    # a derived config written with its paths already rebased (the benchmark's calibration
+    # run) is run with the same data_root again: nothing to rebase, nothing lost
+    config = tmp_path / 'run.py'
+    config.write_text(
+        "data_root = 'data/x'\ntrain_dataloader = dict(dataset=dict(ann_file='/abs/train.txt'))\n"
+    )
+    cfg = load_run_config(str(config), cfg_options={'data_root': 'data/x'})
+    assert cfg.data_root == 'data/x' and cfg.train_dataloader.dataset.ann_file == '/abs/train.txt'
+
+
 def test_the_option_parses_as_the_tools_parse_it():
     import argparse
 

@@ -78,7 +78,8 @@ def apply_root_overrides(cfg, old_values: dict[str, object], cfg_options: dict) 
     ``cfg``: the config after ``merge_from_dict(cfg_options)``; ``old_values``: each
     overridden root's value before the merge. Keys that ``cfg_options`` sets explicitly keep
     the value given. Returns ``{root: dict(old, new, keys)}`` (the keys rewritten). Raises
-    :class:`ConfigError` for a root the config does not define, or one that no path uses.
+    :class:`ConfigError` for a root the config does not define, or one that no path uses
+    (unless the new value is the old one).
     """
     explicit = set(cfg_options)
     rewritten: dict[str, list[str]] = {}
@@ -90,6 +91,11 @@ def apply_root_overrides(cfg, old_values: dict[str, object], cfg_options: dict) 
                 'so nothing is derived from it; set the path keys themselves, e.g. '
                 + ', '.join(path_fields(cfg)[:8] or ['train_dataloader.dataset.ann_file'])
             )
+        if new == old:
+            # the root already has that value (a derived config that was written with it):
+            # nothing to rebase, and nothing the user asked for is lost
+            rewritten[root] = dict(old=old, new=new, keys=[])
+            continue
         changed = []
         for container, key, where, value in list(_strings(cfg._cfg_dict)):
             if where == root or where in explicit:
