@@ -5,13 +5,10 @@
 #   python tools/train.py configs/tasks/ava_demo.py
 #   python tools/train.py configs/dlm/ava_aux5.py
 #   python tools/test.py configs/zero_shot/ava_kinetics_ava_prompts.py
-_base_ = ['../tasks/ava_kinetics_demo.py']
+_base_ = ['../tasks/ava_kinetics_demo.py', '_base_/prompted_task_model.py']
 
-model = dict(
-    _delete_=True,
-    type='dlm.PromptedTaskModel',
-    task=dict(
-        type='tasks_detection.SpatioTemporalDetectionTask', task_config='configs/tasks/ava_demo.py'
-    ),
-    prompt_file='work_dirs/ava_aux5/prompts_latest.pth',
+frozen_task = dict(
+    type='tasks_detection.SpatioTemporalDetectionTask', task_config='configs/tasks/ava_demo.py'
 )
+source_prompts = 'work_dirs/ava_aux5/prompts_latest.pth'
+model = dict(_base_.prompted_task_model, task=frozen_task, prompt_file=source_prompts)

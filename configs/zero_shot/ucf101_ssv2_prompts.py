@@ -5,13 +5,10 @@
 #   python tools/train.py configs/tasks/ucf101_demo.py
 #   python tools/train.py configs/dlm/ssv2_aux5.py
 #   python tools/test.py configs/zero_shot/ucf101_ssv2_prompts.py
-_base_ = ['../tasks/ucf101_demo.py']
+_base_ = ['../tasks/ucf101_demo.py', '_base_/prompted_task_model.py']
 
-model = dict(
-    _delete_=True,
-    type='dlm.PromptedTaskModel',
-    task=dict(
-        type='tasks_recognition.ActionRecognitionTask', task_config='configs/tasks/ucf101_demo.py'
-    ),
-    prompt_file='work_dirs/ssv2_aux5/prompts_latest.pth',
+frozen_task = dict(
+    type='tasks_recognition.ActionRecognitionTask', task_config='configs/tasks/ucf101_demo.py'
 )
+source_prompts = 'work_dirs/ssv2_aux5/prompts_latest.pth'
+model = dict(_base_.prompted_task_model, task=frozen_task, prompt_file=source_prompts)

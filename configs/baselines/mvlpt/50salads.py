@@ -3,14 +3,9 @@
 # (ImageNet VID); widths are matched by a fixed semi-orthogonal projection.
 #   python tools/train.py configs/baselines/vpt_shallow/imagenet_vid.py
 #   python tools/train.py configs/baselines/mvlpt/50salads.py
-_base_ = ['../vpt_shallow/50salads.py']
+_base_ = ['../vpt_shallow/50salads.py', '../../_base_/baselines/mvlpt.py']
 
 source_task = 'imagenet_vid'
-model = dict(
-    mapper=dict(
-        _delete_=True,
-        type='TransferredPrompts',
-        init_file='work_dirs/baselines/vpt_shallow/imagenet_vid/prompts_latest.pth',
-    )
-)
+source_prompts = f'work_dirs/baselines/vpt_shallow/{source_task}/prompts_latest.pth'
+model = dict(mapper=dict(_base_.mvlpt_mapper, init_file=source_prompts))
 work_dir = 'work_dirs/baselines/mvlpt/50salads'

@@ -3,14 +3,9 @@
 # (THUMOS14); widths are matched by a fixed semi-orthogonal projection.
 #   python tools/train.py configs/baselines/vpt_shallow/thumos14.py
 #   python tools/train.py configs/baselines/mvlpt/ava.py
-_base_ = ['../vpt_shallow/ava.py']
+_base_ = ['../vpt_shallow/ava.py', '../../_base_/baselines/mvlpt.py']
 
 source_task = 'thumos14'
-model = dict(
-    mapper=dict(
-        _delete_=True,
-        type='TransferredPrompts',
-        init_file='work_dirs/baselines/vpt_shallow/thumos14/prompts_latest.pth',
-    )
-)
+source_prompts = f'work_dirs/baselines/vpt_shallow/{source_task}/prompts_latest.pth'
+model = dict(mapper=dict(_base_.mvlpt_mapper, init_file=source_prompts))
 work_dir = 'work_dirs/baselines/mvlpt/ava'

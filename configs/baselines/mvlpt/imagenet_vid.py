@@ -3,14 +3,9 @@
 # (YouTube-VIS); widths are matched by a fixed semi-orthogonal projection.
 #   python tools/train.py configs/baselines/vpt_shallow/youtube_vis.py
 #   python tools/train.py configs/baselines/mvlpt/imagenet_vid.py
-_base_ = ['../vpt_shallow/imagenet_vid.py']
+_base_ = ['../vpt_shallow/imagenet_vid.py', '../../_base_/baselines/mvlpt.py']
 
 source_task = 'youtube_vis'
-model = dict(
-    mapper=dict(
-        _delete_=True,
-        type='TransferredPrompts',
-        init_file='work_dirs/baselines/vpt_shallow/youtube_vis/prompts_latest.pth',
-    )
-)
+source_prompts = f'work_dirs/baselines/vpt_shallow/{source_task}/prompts_latest.pth'
+model = dict(mapper=dict(_base_.mvlpt_mapper, init_file=source_prompts))
 work_dir = 'work_dirs/baselines/mvlpt/imagenet_vid'

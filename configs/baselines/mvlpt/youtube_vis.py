@@ -3,14 +3,9 @@
 # (SSv2); widths are matched by a fixed semi-orthogonal projection.
 #   python tools/train.py configs/baselines/vpt_shallow/ssv2.py
 #   python tools/train.py configs/baselines/mvlpt/youtube_vis.py
-_base_ = ['../vpt_shallow/youtube_vis.py']
+_base_ = ['../vpt_shallow/youtube_vis.py', '../../_base_/baselines/mvlpt.py']
 
 source_task = 'ssv2'
-model = dict(
-    mapper=dict(
-        _delete_=True,
-        type='TransferredPrompts',
-        init_file='work_dirs/baselines/vpt_shallow/ssv2/prompts_latest.pth',
-    )
-)
+source_prompts = f'work_dirs/baselines/vpt_shallow/{source_task}/prompts_latest.pth'
+model = dict(mapper=dict(_base_.mvlpt_mapper, init_file=source_prompts))
 work_dir = 'work_dirs/baselines/mvlpt/youtube_vis'
