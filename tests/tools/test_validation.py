@@ -34,6 +34,11 @@ def train_fails(capsys, tmp_path, config, *options) -> str:
     return message
 
 
+def dataset_fails(capsys, tmp_path, dataset, scope) -> str:
+    """``train_fails`` for the toy model trained on ``dataset`` of the task package ``scope``."""
+    return train_fails(capsys, tmp_path, write_config(tmp_path, dataset=dataset, scope=scope))
+
+
 # -- config and model ---------------------------------------------------------------------
 def test_missing_config_file(capsys, tmp_path):
     message = train_fails(capsys, tmp_path, str(tmp_path / 'nope.py'))
@@ -178,12 +183,13 @@ def segmentation_config(tmp_path, root, **changes) -> str:
     return write_config(tmp_path, dataset=dataset, scope='tasks_segmentation')
 
 
+def segmentation_fails(capsys, tmp_path, root, **changes) -> str:
+    return train_fails(capsys, tmp_path, segmentation_config(tmp_path, root, **changes))
+
+
 def test_missing_annotation_file(capsys, tmp_path):
     root = write_segmentation(tmp_path / 'salads')
-    dataset = segmentation_dataset(root, ann_file='splits/train.split9.bundle')
-    message = train_fails(
-        capsys, tmp_path, write_config(tmp_path, dataset=dataset, scope='tasks_segmentation')
-    )
+    message = segmentation_fails(capsys, tmp_path, root, ann_file='splits/train.split9.bundle')
     assert message == (
         'error: train_dataloader.dataset.ann_file: annotation file '
         f"{root}/splits/train.split9.bundle does not exist ('splits/train.split9.bundle' is "
@@ -193,20 +199,15 @@ def test_missing_annotation_file(capsys, tmp_path):
 
 def test_missing_data_prefix_folder(capsys, tmp_path):
     root = write_segmentation(tmp_path / 'salads')
-    dataset = segmentation_dataset(root, data_prefix=dict(features='i3d_features'))
-    message = train_fails(
-        capsys, tmp_path, write_config(tmp_path, dataset=dataset, scope='tasks_segmentation')
-    )
+    prefix = dict(features='i3d_features')
+    message = segmentation_fails(capsys, tmp_path, root, data_prefix=prefix)
     assert message.startswith(
         f'error: train_dataloader.dataset.data_prefix.features: {root}/i3d_features does not exist'
     )
 
 
 def test_missing_data_root(capsys, tmp_path):
-    dataset = segmentation_dataset(tmp_path / 'nowhere')
-    message = train_fails(
-        capsys, tmp_path, write_config(tmp_path, dataset=dataset, scope='tasks_segmentation')
-    )
+    message = segmentation_fails(capsys, tmp_path, tmp_path / 'nowhere')
     assert message == (
         f'error: train_dataloader.dataset.data_root: folder {tmp_path / "nowhere"} does not exist'
     )
@@ -215,7 +216,7 @@ def test_missing_data_root(capsys, tmp_path):
 def test_missing_feature_file(capsys, tmp_path):
     root = write_segmentation(tmp_path / 'salads')
     os.remove(root / 'features' / 'v1.npy')
-    message = train_fails(capsys, tmp_path, segmentation_config(tmp_path, root))
+    message = segmentation_fails(capsys, tmp_path, root)
     assert message == (
         f"error: train_dataloader.dataset: {root}/splits/train.split1.bundle names video 'v1', "
         f'but its feature file {root}/features/v1.npy does not exist'
@@ -225,7 +226,7 @@ def test_missing_feature_file(capsys, tmp_path):
 def test_unreadable_feature_file(capsys, tmp_path):
     root = write_segmentation(tmp_path / 'salads')
     (root / 'features' / 'v1.npy').write_bytes(b'not an array')
-    message = train_fails(capsys, tmp_path, segmentation_config(tmp_path, root))
+    message = segmentation_fails(capsys, tmp_path, root)
     assert message.startswith(
         f'error: train_dataloader.dataset: {root}/features/v1.npy: not a readable .npy array'
     )
@@ -234,7 +235,7 @@ def test_unreadable_feature_file(capsys, tmp_path):
 def test_feature_and_label_lengths_disagree(capsys, tmp_path):
     root = write_segmentation(tmp_path / 'salads', lengths=(12, 12))
     np.save(root / 'features' / 'v1.npy', np.zeros((4, 10), np.float32))
-    message = train_fails(capsys, tmp_path, segmentation_config(tmp_path, root))
+    message = segmentation_fails(capsys, tmp_path, root)
     assert message.startswith(
         f'error: train_dataloader.dataset: {root}/features/v1.npy has 10 frames (shape (C, T) = '
         f'(4, 10)) but {root}/groundTruth/v1.txt labels 12 frames'
@@ -244,7 +245,7 @@ def test_feature_and_label_lengths_disagree(capsys, tmp_path):
 def test_label_outside_the_class_map(capsys, tmp_path):
     root = write_segmentation(tmp_path / 'salads')
     (root / 'groundTruth' / 'v1.txt').write_text('cut\n' * 5 + 'stir\n' + 'mix\n' * 6)
-    message = train_fails(capsys, tmp_path, segmentation_config(tmp_path, root))
+    message = segmentation_fails(capsys, tmp_path, root)
     assert message.startswith(
         f"error: train_dataloader.dataset: {root}/groundTruth/v1.txt: line 6 has label 'stir', "
         f'which is not in {root}/mapping.txt'
@@ -262,9 +263,7 @@ def test_recognition_label_outside_the_class_range(capsys, tmp_path):
         num_classes=3,
         check_videos='none',
     )
-    message = train_fails(
-        capsys, tmp_path, write_config(tmp_path, dataset=dataset, scope='tasks_recognition')
-    )
+    message = dataset_fails(capsys, tmp_path, dataset, 'tasks_recognition')
     assert message.startswith(
         f'error: train_dataloader.dataset: {listing}, line 2: label 7 is outside the class '
         'range [0, 3)'
@@ -272,6 +271,19 @@ def test_recognition_label_outside_the_class_range(capsys, tmp_path):
 
 
 # -- boxes outside the image ----------------------------------------------------------------
+def one_class_frames_dataset(type_name, ann, frames, **annotation) -> dict:
+    """A video dataset of one class, ``'zero'``, with its frames under ``frames`` and the
+    JSON annotation file ``ann`` that holds ``annotation``'s fields."""
+    ann.write_text(json.dumps(dict(categories=[dict(id=1, name='zero')], **annotation)))
+    return dict(
+        type=type_name,
+        ann_file=str(ann),
+        data_prefix=dict(img_path=str(frames)),
+        metainfo=dict(classes=('zero',)),
+        pipeline=[],
+    )
+
+
 def test_ava_box_outside_the_frame(capsys, tmp_path):
     csv = tmp_path / 'ava_train_v2.2.csv'
     csv.write_text('vid,0902,0.1,0.2,0.4,0.6,1,0\nvid,0903,0.1,0.2,1.4,0.6,1,0\n')
@@ -286,9 +298,7 @@ def test_ava_box_outside_the_frame(capsys, tmp_path):
         timestamp_start=900,
         timestamp_end=910,
     )
-    message = train_fails(
-        capsys, tmp_path, write_config(tmp_path, dataset=dataset, scope='tasks_detection')
-    )
+    message = dataset_fails(capsys, tmp_path, dataset, 'tasks_detection')
     assert message.startswith(
         f'error: train_dataloader.dataset: {csv}, line 2: bad box (0.1, 0.2, 1.4, 0.6)'
     )
@@ -299,32 +309,18 @@ def test_vid_box_outside_the_image(capsys, tmp_path):
     os.makedirs(frames / 'v0')
     (frames / 'v0' / '000000.JPEG').write_bytes(b'')
     ann = tmp_path / 'vid_train.json'
-    ann.write_text(
-        json.dumps(
-            dict(
-                categories=[dict(id=1, name='zero')],
-                videos=[dict(id=1, name='v0')],
-                images=[
-                    dict(id=1, file_name='v0/000000.JPEG', height=64, width=64, frame_id=0,
-                         video_id=1)
-                ],
-                annotations=[
-                    dict(id=1, video_id=1, image_id=1, category_id=1, instance_id=0,
-                         bbox=[40, 10, 30, 20], area=600, iscrowd=0)
-                ],
-            )
-        )
+    dataset = one_class_frames_dataset(
+        'ImagenetVIDDataset', ann, frames,
+        videos=[dict(id=1, name='v0')],
+        images=[
+            dict(id=1, file_name='v0/000000.JPEG', height=64, width=64, frame_id=0, video_id=1)
+        ],
+        annotations=[
+            dict(id=1, video_id=1, image_id=1, category_id=1, instance_id=0,
+                 bbox=[40, 10, 30, 20], area=600, iscrowd=0)
+        ],
     )  # fmt: skip
-    dataset = dict(
-        type='ImagenetVIDDataset',
-        ann_file=str(ann),
-        data_prefix=dict(img_path=str(frames)),
-        metainfo=dict(classes=('zero',)),
-        pipeline=[],
-    )
-    message = train_fails(
-        capsys, tmp_path, write_config(tmp_path, dataset=dataset, scope='tasks_detection')
-    )
+    message = dataset_fails(capsys, tmp_path, dataset, 'tasks_detection')
     assert message.startswith(
         f'error: train_dataloader.dataset: {ann}: annotations[0] (id 1): field "bbox" '
         '[40, 10, 30, 20] lies outside its image v0/000000.JPEG (64x64)'
@@ -335,29 +331,16 @@ def test_vis_box_outside_the_frame(capsys, tmp_path):
     frames = tmp_path / 'JPEGImages'
     os.makedirs(frames)
     ann = tmp_path / 'train.json'
-    ann.write_text(
-        json.dumps(
-            dict(
-                categories=[dict(id=1, name='zero')],
-                videos=[dict(id=1, width=64, height=48, length=2,
-                             file_names=['v0/00000.jpg', 'v0/00001.jpg'])],
-                annotations=[
-                    dict(id=7, video_id=1, category_id=1, iscrowd=0, segmentations=[None, None],
-                         bboxes=[None, [10, 30, 20, 30]], areas=[None, 600])
-                ],
-            )
-        )
+    dataset = one_class_frames_dataset(
+        'YouTubeVISJsonDataset', ann, frames,
+        videos=[dict(id=1, width=64, height=48, length=2,
+                     file_names=['v0/00000.jpg', 'v0/00001.jpg'])],
+        annotations=[
+            dict(id=7, video_id=1, category_id=1, iscrowd=0, segmentations=[None, None],
+                 bboxes=[None, [10, 30, 20, 30]], areas=[None, 600])
+        ],
     )  # fmt: skip
-    dataset = dict(
-        type='YouTubeVISJsonDataset',
-        ann_file=str(ann),
-        data_prefix=dict(img_path=str(frames)),
-        metainfo=dict(classes=('zero',)),
-        pipeline=[],
-    )
-    message = train_fails(
-        capsys, tmp_path, write_config(tmp_path, dataset=dataset, scope='tasks_segmentation')
-    )
+    message = dataset_fails(capsys, tmp_path, dataset, 'tasks_segmentation')
     assert message.startswith(
         f'error: train_dataloader.dataset: {ann}: video 1 ("v0"), annotation 7, frame 1: '
         '"bboxes" entry [10, 30, 20, 30] lies outside the frame'
@@ -382,9 +365,7 @@ def test_thumos_missing_feature_file(capsys, tmp_path):
         data_prefix=dict(feat=str(features)),
         pipeline=[],
     )
-    message = train_fails(
-        capsys, tmp_path, write_config(tmp_path, dataset=dataset, scope='tasks_detection')
-    )
+    message = dataset_fails(capsys, tmp_path, dataset, 'tasks_detection')
     assert message.startswith(
         f'error: train_dataloader.dataset: {ann}: database["video_validation_2"]: its feature '
         f'file {features}/video_validation_2.npy does not exist'

@@ -19,17 +19,16 @@ Kinetics-style 2 s clips ``<id>_<start>_<end>`` with one keyframe each, as in AV
 
 from __future__ import annotations
 
-import argparse
 import os
 import os.path as osp
 import pickle
 import string
-import time
 from dataclasses import dataclass
 
 import numpy as np
 
 from dlm_core.demo import DigitTrack, bright_color, make_background, pick_glyph, render_clip
+from dlm_core.demo.cli import write_sets_main
 
 from .video_files import write_frame_folder
 
@@ -264,16 +263,8 @@ def write_demo(
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description='Write the demo spatio-temporal detection sets')
-    parser.add_argument('--root', default='data/demo', help='parent folder of the sets')
-    parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument('--sets', nargs='+', default=list(SPECS), choices=list(SPECS))
-    args = parser.parse_args(argv)
-    for name in args.sets:
-        start = time.time()
-        count = write_demo(name, osp.join(args.root, name), args.seed)
-        where = osp.join(args.root, name)
-        print(f'{name}: {count} keyframes in {where} ({time.time() - start:.1f} s)')
+    description = 'Write the demo spatio-temporal detection sets'
+    write_sets_main(description, write_demo, 'keyframes', list(SPECS), argv)
 
 
 if __name__ == '__main__':

@@ -15,16 +15,15 @@ Training videos are ``video_validation_*`` (subset Validation), test videos
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import os.path as osp
-import time
 
 import numpy as np
 import torch
 
 from dlm_core.demo import DigitTrack, bright_color, make_background, pick_glyph, render_clip
+from dlm_core.demo.cli import write_sets_main
 from dlm_core.demo.video_writer import write_mp4
 
 from ..models.features.grid_motion_extractor import GridMotionExtractor
@@ -188,14 +187,9 @@ def _write(root: str, seed: int, limit: int | None, splits: dict) -> int:
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description='Write the demo temporal detection set')
-    parser.add_argument('--root', default='data/demo', help='parent folder of the sets')
-    parser.add_argument('--seed', type=int, default=0)
-    args = parser.parse_args(argv)
-    start = time.time()
-    count = write_demo('thumos14', osp.join(args.root, 'thumos14'), args.seed)
-    where = osp.join(args.root, 'thumos14')
-    print(f'thumos14: {count} videos in {where} ({time.time() - start:.1f} s)')
+    write_sets_main(
+        'Write the demo temporal detection set', write_demo, 'videos', ['thumos14'], argv
+    )
 
 
 if __name__ == '__main__':

@@ -36,6 +36,7 @@ from ..datasets.ava_annotations import (
     read_label_ids,
 )
 from ..registry import METRICS
+from .ground_truth_checks import coverage_problems, other_dataset_ann_file
 
 
 def _nonblank(lines: Iterable[str]) -> Iterator[str]:
@@ -114,7 +115,7 @@ class AVAFrameMAP(AVAMetric):
     @dataset_meta.setter
     def dataset_meta(self, dataset_meta: dict) -> None:
         BaseMetric.dataset_meta.fset(self, dataset_meta)
-        dataset_file = self._dataset_ann_file()
+        dataset_file = other_dataset_ann_file(self.dataset_meta, self.ann_file)
         if dataset_file is None:
             return
         try:
@@ -125,13 +126,6 @@ class AVAFrameMAP(AVAMetric):
         if dataset_exclude is not None and osp.isfile(dataset_exclude):
             theirs -= read_exclusions(dataset_exclude)
         self.check_keyframes(theirs, 'the keyframes of the dataset')
-
-    def _dataset_ann_file(self) -> str | None:
-        """The dataset's annotation file when it is not the evaluator's."""
-        dataset_file = (self.dataset_meta or {}).get('ann_file')
-        if dataset_file and osp.abspath(dataset_file) != osp.abspath(self.ann_file):
-            return dataset_file
-        return None
 
     def _action_ids(self) -> set[int]:
         if self.custom_classes is not None:
@@ -144,16 +138,17 @@ class AVAFrameMAP(AVAMetric):
         check_ava_annotations(self.ann_file, read_label_ids(self.label_file))
         excluded = read_exclusions(self.exclude_file) if self.exclude_file else set()
         truth = read_keyframes(self.ann_file, self._action_ids()) - excluded
-        unknown, unseen = predicted - truth - excluded, truth - predicted
-        if not unknown and not unseen:
+        problems = coverage_problems(
+            [
+                (f'{what} include keyframes it does not have:', predicted - truth - excluded),
+                (f'{what} lack keyframes it scores:', truth - predicted),
+            ],
+            _listed,
+        )
+        if not problems:
             return
-        problems = []
-        if unknown:
-            problems.append(f'{what} include keyframes it does not have: {_listed(unknown)}')
-        if unseen:
-            problems.append(f'{what} lack keyframes it scores: {_listed(unseen)}')
         message = f"{self.ann_file} (the evaluator's ground truth): " + '; '.join(problems)
-        dataset_file = self._dataset_ann_file()
+        dataset_file = other_dataset_ann_file(self.dataset_meta, self.ann_file)
         if dataset_file is not None:
             message += (
                 f"; the dataset reads {dataset_file} but the evaluator's ann_file is "

@@ -11,7 +11,6 @@ be the ground truth's videos.
 
 from __future__ import annotations
 
-import os.path as osp
 from collections import OrderedDict
 from collections.abc import Sequence
 
@@ -22,6 +21,7 @@ from dlm_core.errors import ConfigError, DataError
 
 from ..datasets.thumos14 import config_classes, read_thumos14_json, subset_truth
 from ..registry import METRICS
+from .ground_truth_checks import coverage_problems, other_dataset_ann_file
 
 
 def detection_map(
@@ -138,17 +138,18 @@ class TemporalDetectionMAP(BaseMetric):
         """A video predicted but not in the ground truth would not count, a ground-truth
         video not predicted would count as all missed: either way the mAP would be of
         another test set."""
-        unknown, unseen = set(predictions) - set(truth), set(truth) - set(predictions)
-        if not unknown and not unseen:
+        problems = coverage_problems(
+            [
+                ('predictions for videos that are not in it:', set(predictions) - set(truth)),
+                ('no prediction for its videos', set(truth) - set(predictions)),
+            ],
+            _listed,
+        )
+        if not problems:
             return
-        problems = []
-        if unknown:
-            problems.append(f'predictions for videos that are not in it: {_listed(unknown)}')
-        if unseen:
-            problems.append(f'no prediction for its videos {_listed(unseen)}')
         hint = ''
-        dataset_file = (self.dataset_meta or {}).get('ann_file')
-        if dataset_file and osp.abspath(dataset_file) != osp.abspath(self.ann_file):
+        dataset_file = other_dataset_ann_file(self.dataset_meta, self.ann_file)
+        if dataset_file is not None:
             hint = (
                 f"; the dataset reads {dataset_file} but the evaluator's ann_file is "
                 f'{self.ann_file}: set both to the same json'

@@ -13,16 +13,15 @@ written beside each held-out set as ``class_correspondence.json``).
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import os.path as osp
-import time
 from dataclasses import dataclass
 
 import numpy as np
 
 from dlm_core.demo import make_background, motion_track, pick_glyph, render_clip
+from dlm_core.demo.cli import write_sets_main
 from dlm_core.demo.video_writer import write_mp4
 
 from .classes import DEMO_CLASSES, class_names, correspondence, label_correspondence
@@ -238,15 +237,9 @@ def write_demo(
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description='Write the demo action recognition sets')
-    parser.add_argument('--root', default='data/demo', help='parent folder of the sets')
-    parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument('--sets', nargs='+', default=list(WRITERS), choices=list(WRITERS))
-    args = parser.parse_args(argv)
-    for name in args.sets:
-        start = time.time()
-        count = write_demo(name, osp.join(args.root, name), args.seed)
-        print(f'{name}: {count} clips in {osp.join(args.root, name)} ({time.time() - start:.1f} s)')
+    write_sets_main(
+        'Write the demo action recognition sets', write_demo, 'clips', list(WRITERS), argv
+    )
 
 
 if __name__ == '__main__':
