@@ -8,15 +8,9 @@
 #   python tools/demo.py configs/dlm/50salads_aux5.py     (trains what is missing, then this)
 _base_ = ['../tasks/50salads_demo.py', '_base_/demo_auxiliaries.py']
 
-# the DLM model of configs/dlm/_base_/multi_task_prompt_model.py on this primary
-model = dict(
-    _base_.dlm_model,
-    primary=dict(
-        type='tasks_segmentation.ActionSegmentationTask',
-        task_config='configs/tasks/50salads_demo.py',
-    ),
-    auxiliaries={k: v for k, v in _base_.demo_auxiliaries.items() if k != '50salads'},
-)
+# the DLM model of configs/dlm/_base_/multi_task_prompt_model.py with this primary and the
+# five other tasks as auxiliaries (configs/dlm/_base_/demo_auxiliaries.py)
+model = dict(_base_.dlm_model, **_base_.demo_dlm_wiring['50salads'])
 
 # the primary's features plus a clip of frames for the auxiliary views
 train_dataloader = dict(

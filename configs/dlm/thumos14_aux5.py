@@ -9,17 +9,13 @@
 #   python tools/demo.py configs/dlm/thumos14_aux5.py     (trains what is missing, then this)
 _base_ = ['../tasks/thumos14_demo.py', '_base_/demo_auxiliaries.py']
 
-auxiliaries = {k: v for k, v in _base_.demo_auxiliaries.items() if k != 'thumos14'}
+auxiliaries = dict(_base_.demo_dlm_wiring['thumos14'].auxiliaries)
 # Mask2Former-VIS attends over every frame it is given: 16 of a video's ~150 frames
 auxiliaries['youtube_vis'] = dict(auxiliaries['youtube_vis'], view_frames=16)
-# the DLM model of configs/dlm/_base_/multi_task_prompt_model.py on this primary
+# the DLM model of configs/dlm/_base_/multi_task_prompt_model.py with this primary and the
+# five other tasks as auxiliaries (configs/dlm/_base_/demo_auxiliaries.py)
 model = dict(
-    _base_.dlm_model,
-    primary=dict(
-        type='tasks_detection.TemporalDetectionTask',
-        task_config='configs/tasks/thumos14_demo.py',
-    ),
-    auxiliaries=auxiliaries,
+    _base_.dlm_model, primary=_base_.demo_dlm_wiring['thumos14'].primary, auxiliaries=auxiliaries
 )
 
 # the snippet features plus the centre frame of every snippet, for the auxiliary views
@@ -43,9 +39,7 @@ test_dataloader = val_dataloader
 # untrimmed videos is most of a step); validation at the end (static prompts: no auxiliary
 # model runs)
 max_epochs = 15
-train_cfg = dict(
-    type='EpochBasedTrainLoop', max_epochs=max_epochs, val_begin=max_epochs, val_interval=max_epochs
-)
+train_cfg = dict(max_epochs=max_epochs, val_begin=max_epochs, val_interval=max_epochs)
 # the mapper's AdamW and cosine decay (configs/_base_/schedules/prompt_adamw_cosine.py)
 optim_wrapper = _base_.dlm_optim_wrapper
 param_scheduler = [dict(_base_.dlm_cosine, T_max=max_epochs, convert_to_iter_based=True)]

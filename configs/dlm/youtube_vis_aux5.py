@@ -9,22 +9,14 @@
 #   python tools/demo.py configs/dlm/youtube_vis_aux5.py     (trains what is missing, then this)
 _base_ = ['../tasks/youtube_vis_demo.py', '_base_/demo_auxiliaries.py']
 
-# the DLM model of configs/dlm/_base_/multi_task_prompt_model.py on this primary
-model = dict(
-    _base_.dlm_model,
-    primary=dict(
-        type='tasks_segmentation.VideoInstanceSegmentationTask',
-        task_config='configs/tasks/youtube_vis_demo.py',
-    ),
-    auxiliaries={k: v for k, v in _base_.demo_auxiliaries.items() if k != 'youtube_vis'},
-)
+# the DLM model of configs/dlm/_base_/multi_task_prompt_model.py with this primary and the
+# five other tasks as auxiliaries (configs/dlm/_base_/demo_auxiliaries.py)
+model = dict(_base_.dlm_model, **_base_.demo_dlm_wiring['youtube_vis'])
 
 # about 200 mapper updates: 4 epochs of 50 batches of 4 two-frame clips;
 # validation at the end (static prompts: no auxiliary model runs)
 max_epochs = 4
-train_cfg = dict(
-    type='EpochBasedTrainLoop', max_epochs=max_epochs, val_begin=max_epochs, val_interval=max_epochs
-)
+train_cfg = dict(max_epochs=max_epochs, val_begin=max_epochs, val_interval=max_epochs)
 # the mapper's AdamW and cosine decay (configs/_base_/schedules/prompt_adamw_cosine.py)
 optim_wrapper = _base_.dlm_optim_wrapper
 param_scheduler = [dict(_base_.dlm_cosine, T_max=max_epochs, convert_to_iter_based=True)]

@@ -2,8 +2,9 @@
 # frozen single-task model of its configs/tasks/<task>_demo.py (checkpoint: the work dir of
 # that run), plus the hooks every demo DLM run shares and, from its bases, the DLM model
 # (dlm_model, dlm_mapper) and the mapper's schedule (dlm_optim_wrapper, dlm_cosine, ...).
-# A DLM config inherits this beside its primary's demo config and takes the five other tasks:
-#   auxiliaries={k: v for k, v in _base_.demo_auxiliaries.items() if k != '<primary>'}
+# A DLM config inherits this beside its primary's demo config and builds its model
+# from its primary's entry of demo_dlm_wiring:
+#   model = dict(_base_.dlm_model, **_base_.demo_dlm_wiring['<primary>'])
 # Names start with demo_/dlm_ so that they never clash with a task config's variables.
 _base_ = ['multi_task_prompt_model.py', '../../_base_/schedules/prompt_adamw_cosine.py']
 
@@ -47,6 +48,16 @@ demo_auxiliaries = {
         type='tasks_segmentation.VideoInstanceSegmentationTask',
         task_config='configs/tasks/youtube_vis_demo.py',
     ),
+}
+
+# every task as the primary of a DLM run: its plugin and single-task config (the entry above
+# without its view settings) and the five other tasks as its auxiliaries
+demo_dlm_wiring = {
+    name: dict(
+        primary=dict(type=task['type'], task_config=task['task_config']),
+        auxiliaries={k: v for k, v in demo_auxiliaries.items() if k != name},
+    )
+    for name, task in demo_auxiliaries.items()
 }
 
 dlm_hooks = [

@@ -2,8 +2,9 @@
 # its configs/tasks/real/*.py (checkpoint: the work dir of that run), plus the hooks every
 # real DLM run shares and, from its bases, the DLM model (dlm_model, dlm_mapper) and the
 # mapper's schedule (dlm_optim_wrapper, dlm_cosine, ...). A DLM config in configs/dlm/real/
-# inherits this beside its primary's real config and takes the five other tasks:
-#   auxiliaries={k: v for k, v in _base_.real_auxiliaries.items() if k != '<primary>'}
+# inherits this beside its primary's real config and builds its model
+# from its primary's entry of real_dlm_wiring:
+#   model = dict(_base_.dlm_model, **_base_.real_dlm_wiring['<primary>'])
 # Names start with real_/dlm_ so that they never clash with a task config's variables.
 _base_ = ['multi_task_prompt_model.py', '../../_base_/schedules/prompt_adamw_cosine.py']
 
@@ -73,6 +74,16 @@ real_auxiliaries = {
         type='tasks_segmentation.VideoInstanceSegmentationTask',
         task_config='configs/tasks/real/mask2former_r50_youtube_vis.py',
     ),
+}
+
+# every task as the primary of a DLM run: its plugin and single-task config (the entry above
+# without its view settings) and the five other tasks as its auxiliaries
+real_dlm_wiring = {
+    name: dict(
+        primary=dict(type=task['type'], task_config=task['task_config']),
+        auxiliaries={k: v for k, v in real_auxiliaries.items() if k != name},
+    )
+    for name, task in real_auxiliaries.items()
 }
 
 dlm_hooks = [dict(type='dlm.PromptCheckpointHook')]

@@ -10,15 +10,9 @@
 #   python tools/train.py configs/dlm/real/50salads_aux5.py
 _base_ = ['../../tasks/real/asformer_50salads.py', '../_base_/real_auxiliaries.py']
 
-# the DLM model of configs/dlm/_base_/multi_task_prompt_model.py on this primary
-model = dict(
-    _base_.dlm_model,
-    primary=dict(
-        type='tasks_segmentation.ActionSegmentationTask',
-        task_config='configs/tasks/real/asformer_50salads.py',
-    ),
-    auxiliaries={k: v for k, v in _base_.real_auxiliaries.items() if k != '50salads'},
-)
+# the DLM model of configs/dlm/_base_/multi_task_prompt_model.py with this primary and the
+# five other tasks as auxiliaries (configs/dlm/_base_/real_auxiliaries.py)
+model = dict(_base_.dlm_model, **_base_.real_dlm_wiring['50salads'])
 
 # the I3D features plus a 16-frame clip of the video for the auxiliary views (short side 256)
 frames_pipeline = [

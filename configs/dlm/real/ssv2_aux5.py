@@ -10,15 +10,9 @@
 #   python tools/train.py configs/dlm/real/ssv2_aux5.py
 _base_ = ['../../tasks/real/vit_b_ssv2.py', '../_base_/real_auxiliaries.py']
 
-# the DLM model of configs/dlm/_base_/multi_task_prompt_model.py on this primary
-model = dict(
-    _base_.dlm_model,
-    primary=dict(
-        type='tasks_recognition.ActionRecognitionTask',
-        task_config='configs/tasks/real/vit_b_ssv2.py',
-    ),
-    auxiliaries={k: v for k, v in _base_.real_auxiliaries.items() if k != 'ssv2'},
-)
+# the DLM model of configs/dlm/_base_/multi_task_prompt_model.py with this primary and the
+# five other tasks as auxiliaries (configs/dlm/_base_/real_auxiliaries.py)
+model = dict(_base_.dlm_model, **_base_.real_dlm_wiring['ssv2'])
 
 # the mapper's AdamW and cosine decay (configs/_base_/schedules/prompt_adamw_cosine.py)
 optim_wrapper = _base_.dlm_optim_wrapper

@@ -11,17 +11,13 @@
 #   python tools/train.py configs/dlm/real/thumos14_aux5.py
 _base_ = ['../../tasks/real/vit_b_thumos14.py', '../_base_/real_auxiliaries.py']
 
-auxiliaries = {k: v for k, v in _base_.real_auxiliaries.items() if k != 'thumos14'}
+auxiliaries = dict(_base_.real_dlm_wiring['thumos14'].auxiliaries)
 # Mask2Former-VIS attends over every frame it is given: 16 of a video's thousands of frames
 auxiliaries['youtube_vis'] = dict(auxiliaries['youtube_vis'], view_frames=16)
-# the DLM model of configs/dlm/_base_/multi_task_prompt_model.py on this primary
+# the DLM model of configs/dlm/_base_/multi_task_prompt_model.py with this primary and the
+# five other tasks as auxiliaries (configs/dlm/_base_/real_auxiliaries.py)
 model = dict(
-    _base_.dlm_model,
-    primary=dict(
-        type='tasks_detection.TemporalDetectionTask',
-        task_config='configs/tasks/real/vit_b_thumos14.py',
-    ),
-    auxiliaries=auxiliaries,
+    _base_.dlm_model, primary=_base_.real_dlm_wiring['thumos14'].primary, auxiliaries=auxiliaries
 )
 
 # the snippet features plus the centre frame of every snippet (at 128 x 128: a 2304-snippet
