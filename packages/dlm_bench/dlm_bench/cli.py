@@ -1,13 +1,15 @@
 """The command line of the benchmark (``tools/reproduce.py``).
 
-    python tools/reproduce.py [--quick] [--dry-run] [--report-only]
+    python tools/reproduce.py [--quick] [--dry-run] [--report-only] [--merge]
         [--primaries P ...] [--methods M ...] [--seeds K ...] [--root DIR]
 
 Plans the runs of the preset (``--quick``: one primary, full fine-tuning against DLM, two
 seeds; default: the full protocol), runs what is missing (resumable), and after each
 round plans again: the learning rate of each prompt method is chosen from its grid runs on
 the validation split, so the runs that need it are planned once those ran. Then it writes
-``docs/results.json`` (one record per run) and ``docs/results.md`` with its figures.
+``docs/results.json`` (one record per run) and ``docs/results.md`` with its figures;
+``--merge`` keeps what that file already holds for the primaries not run here
+(``dlm_bench.merge``: the protocol run in parts).
 """
 
 from __future__ import annotations
@@ -21,10 +23,10 @@ import shlex
 import sys
 import time
 
-from . import records, report, splits
+from . import merge, records, report, splits
 from .catalog import METHODS, PRIMARIES, REPO
 from .plan import Planner
-from .protocol import PRESETS
+from .protocol import PRESETS, scope
 from .runner import Clock, call, execute
 
 #: rounds of plan -> run -> plan again (grid, then the seeds that need its choice, ...)
@@ -49,6 +51,12 @@ def parse_args(argv=None):
         help='runs side by side, each single-threaded (default: one per CPU core)',
     )
     parser.add_argument('--dry-run', action='store_true', help='print the plan and commands only')
+    parser.add_argument(
+        '--merge',
+        action='store_true',
+        help='keep what the existing results file holds for the primaries not run here '
+        '(the protocol in parts: each part supersedes its own primaries)',
+    )
     parser.add_argument(
         '--report-only', action='store_true', help='write the page from the runs that exist'
     )
@@ -75,31 +83,6 @@ def summary(plan) -> str:
     if plan.pending:
         text += f'; planned once the validation results exist: {", ".join(plan.pending)}'
     return text
-
-
-def scope(preset) -> dict:
-    """What this invocation covers against the full protocol (the page says what it
-    leaves out, so a subset run is never read as the whole benchmark)."""
-    full = PRESETS['full']
-    missing = dict(
-        primaries=[p for p in full.primaries if p not in preset.primaries],
-        methods=[m for m in full.methods if m not in preset.methods],
-        prompt_seeds=[s for s in full.prompt_seeds if s not in preset.prompt_seeds],
-        other_seeds=[s for s in full.other_seeds if s not in preset.other_seeds],
-        parts=[
-            part
-            for part in ('zero_shot', 'controls', 'variants', 'low_data', 'pretrained')
-            if getattr(full, part) and not getattr(preset, part)
-        ],
-    )
-    return dict(
-        primaries=list(preset.primaries),
-        methods=list(preset.methods),
-        prompt_seeds=list(preset.prompt_seeds),
-        other_seeds=list(preset.other_seeds),
-        lr_grid=list(preset.lr_grid),
-        missing={k: v for k, v in missing.items() if v},
-    )
 
 
 def machine() -> dict:
@@ -168,7 +151,10 @@ def main(argv=None, runner=None, repo: str = REPO) -> int:
         validation=validation,
         session_wall_s=time.time() - start,
     )
-    records.write(found, osp.join(repo, args.results), meta)
+    results = osp.join(repo, args.results)
+    if args.merge and osp.isfile(results):
+        found, meta = merge.merge(records.read(results), found, meta, planner.preset)
+    records.write(found, results, meta)
     report.write(
         found,
         meta,

@@ -124,3 +124,28 @@ QUICK = Preset(
     ),
 )
 PRESETS = {'full': FULL, 'quick': QUICK}
+
+
+def scope(preset) -> dict:
+    """What this invocation covers against the full protocol (the page says what it
+    leaves out, so a subset run is never read as the whole benchmark)."""
+    full = PRESETS['full']
+    missing = dict(
+        primaries=[p for p in full.primaries if p not in preset.primaries],
+        methods=[m for m in full.methods if m not in preset.methods],
+        prompt_seeds=[s for s in full.prompt_seeds if s not in preset.prompt_seeds],
+        other_seeds=[s for s in full.other_seeds if s not in preset.other_seeds],
+        parts=[
+            part
+            for part in ('zero_shot', 'controls', 'variants', 'low_data', 'pretrained')
+            if getattr(full, part) and not getattr(preset, part)
+        ],
+    )
+    return dict(
+        primaries=list(preset.primaries),
+        methods=list(preset.methods),
+        prompt_seeds=list(preset.prompt_seeds),
+        other_seeds=list(preset.other_seeds),
+        lr_grid=list(preset.lr_grid),
+        missing={k: v for k, v in missing.items() if v},
+    )

@@ -294,7 +294,12 @@ def scope_lines(meta: dict) -> list:
 
 def provenance_lines(meta: dict, records: list) -> list:
     lines = ['## How these numbers were made', '']
-    if meta.get('command'):
+    parts = meta.get('parts') or []
+    if len(parts) > 1:  # the protocol run in parts (tools/reproduce.py --merge)
+        for part in parts:
+            held = ', '.join(NAMES[p] for p in part['primaries'])
+            lines.append(f'- Command for {held}: `{part["command"]}`')
+    elif meta.get('command'):
         lines.append(f'- Command: `{meta["command"]}`')
     machine = meta.get('machine') or {}
     if machine:

@@ -1,0 +1,131 @@
+"""dlm_bench.merge: the protocol run in parts, one results file (tools/reproduce.py --merge)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os.path as osp
+
+from dlm_bench import cli, records
+from dlm_bench.merge import merge
+from dlm_bench.protocol import FULL
+
+from tests.helpers.bench_runs import Recorder, annotated_repo
+
+
+def record(name: str, value: float, split: str = 'test') -> dict:
+    method, primary = name.split('/')[:2]
+    return dict(name=name, method=method, primary=primary, seed=0, split=split, value=value)
+
+
+def earlier_part() -> tuple:
+    found = [
+        record('foundation/foundation/seed0', 40.0, 'val'),
+        record('full/ssv2/seed0', 85.0),
+        record('dlm/ssv2/seed0', 83.0),
+        record('full/thumos14/seed0', 75.0),
+    ]
+    meta = dict(
+        command='python tools/reproduce.py --primaries ssv2 thumos14',
+        scope=dict(primaries=['ssv2', 'thumos14'], methods=['full', 'dlm']),
+        machine=dict(cpu='old', cores=2),
+        validation={'carved': ['ssv2', 'thumos14']},
+        notes=['an earlier note'],
+        pending=['vpt_middle/ssv2: learning rate (grid on validation)'],
+        unfinished=['dlm/thumos14/lr1e-3/seed1'],
+        failed=[],
+    )
+    return found, meta
+
+
+def this_part(primaries=('thumos14', 'ava')):
+    preset = dataclasses.replace(
+        FULL, primaries=primaries, methods=('full',), prompt_seeds=(0,), other_seeds=(0,)
+    )
+    found = [record('foundation/foundation/seed0', 41.0, 'val')]
+    found += [record(f'full/{p}/seed0', 50.0) for p in primaries]
+    meta = dict(
+        command='python tools/reproduce.py --primaries ' + ' '.join(primaries),
+        scope={},
+        machine=dict(cpu='new', cores=2),
+        validation={'carved': list(primaries)},
+        notes=['a note of this part'],
+        pending=[],
+        unfinished=[],
+        failed=[],
+    )
+    return found, meta, preset
+
+
+def test_a_part_supersedes_its_own_primaries_and_keeps_the_others():
+    found, meta, preset = this_part()
+    merged, merged_meta = merge(earlier_part(), found, meta, preset)
+    values = {(r['name'], r['value']) for r in merged}
+    # SSv2 from the earlier part; THUMOS14 only from this one (never one primary from two
+    # invocations: runs pair by seed); the foundation run that this part ran again, once
+    assert values == {
+        ('full/ssv2/seed0', 85.0),
+        ('dlm/ssv2/seed0', 83.0),
+        ('full/thumos14/seed0', 50.0),
+        ('full/ava/seed0', 50.0),
+        ('foundation/foundation/seed0', 41.0),
+    }
+    parts = merged_meta['parts']
+    assert [p['primaries'] for p in parts] == [['ssv2'], ['thumos14', 'ava']]
+    assert parts[0]['command'].endswith('ssv2 thumos14') and parts[0]['machine']['cpu'] == 'old'
+    assert merged_meta['scope']['primaries'] == ['ssv2', 'ava', 'thumos14']
+    assert merged_meta['scope']['methods'] == ['full', 'dlm']
+    assert merged_meta['scope']['missing']['primaries'] == [
+        '50salads',
+        'imagenet_vid',
+        'youtube_vis',
+    ]
+    assert merged_meta['validation'] == {'carved': ['ssv2', 'thumos14', 'ava']}
+    assert merged_meta['pending'] == ['vpt_middle/ssv2: learning rate (grid on validation)']
+    assert merged_meta['unfinished'] == []  # the old THUMOS14 run is superseded
+    assert merged_meta['notes'] == ['an earlier note', 'a note of this part']
+
+
+def test_a_part_that_covers_an_earlier_part_whole_drops_it():
+    found, meta, preset = this_part()
+    once = merge(earlier_part(), found, meta, preset)
+    found, meta, preset = this_part(('ssv2',))
+    merged, merged_meta = merge(once, found, meta, preset)
+    assert [p['primaries'] for p in merged_meta['parts']] == [['thumos14', 'ava'], ['ssv2']]
+    assert {r['primary'] for r in merged if r['method'] != 'foundation'} == {
+        'ssv2',
+        'thumos14',
+        'ava',
+    }
+    assert [r['value'] for r in merged if r['primary'] == 'ssv2'] == [50.0]
+
+
+def test_the_command_line_merges_only_when_asked(tmp_path):
+    repo = annotated_repo(tmp_path)
+
+    def tools(command):
+        return 0 if command[0] == 'tools/data/make_demo_data.py' else Recorder()(command)
+
+    argv = ['--quick', '--primaries', 'ssv2', '--methods', 'full', '--seeds', '0']
+    argv += ['--root', str(tmp_path / 'runs')]
+    assert cli.main(argv, runner=tools, repo=repo) == 0
+    results = osp.join(repo, 'docs', 'results.json')
+    found, meta = records.read(results)
+    # an earlier part that ran THUMOS14
+    earlier = dict(found[-1], name='full/thumos14/seed0', primary='thumos14', value=75.0)
+    old_meta = dict(meta, command='python tools/reproduce.py --primaries thumos14')
+    old_meta['scope'] = dict(meta['scope'], primaries=['thumos14'])
+    records.write([earlier], results, old_meta)
+    assert cli.main(argv + ['--report-only', '--merge'], runner=tools, repo=repo) == 0
+    merged, merged_meta = records.read(results)
+    assert {r['primary'] for r in merged} == {'ssv2', 'thumos14'}
+    assert merged_meta['scope']['primaries'] == ['ssv2', 'thumos14']
+    with open(osp.join(repo, 'docs', 'results.md')) as handle:
+        page = handle.read()
+    assert '- Command for THUMOS14: `python tools/reproduce.py --primaries thumos14`' in page
+    assert '- Command for SSv2: `python tools/reproduce.py --quick --primaries ssv2' in page
+    assert 'This page holds primaries SSv2, THUMOS14;' in page
+    # without --merge the file holds this invocation alone
+    assert cli.main(argv + ['--report-only'], runner=tools, repo=repo) == 0
+    with open(results) as handle:
+        assert {r['primary'] for r in json.load(handle)['records']} == {'ssv2'}
