@@ -205,3 +205,22 @@ def test_results_file_round_trip_checks_fields(tmp_path):
     records.write([{'method': 'dlm'}], path)
     with pytest.raises(ValueError, match='record 0 has no primary'):
         records.read(path)
+
+
+def test_f1_runs_ask_their_metric_for_per_video_counts_and_check_them(tmp_path):
+    run = Run('full/50salads/seed0', 'full', '50salads', 0, 'configs/tasks/50salads_demo.py',
+              'runs/full/50salads/seed0', repo=str(tmp_path))  # fmt: skip
+    command = runner.test_command(run, None, 'chosen.pth')
+    assert 'test_evaluator.per_video_file=runs/full/50salads/seed0/test_per_video.json' in command
+    ssv2 = dataclasses.replace(run, task='ssv2', config='configs/tasks/ssv2_demo.py')
+    assert not any('per_video_file' in c for c in runner.test_command(ssv2, None, None))
+    path = tmp_path / 'per_video.json'
+    path.write_text('{"videos": ["a", "b"], "counts": {"f1@50": [[1, 0, 0], [1, 0, 1]]}}')
+    ids, counts = records.f1_counts_per_video(METRICS['50salads'], str(path), 80.0)
+    assert ids == ['a', 'b'] and counts == [[1, 0, 0], [1, 0, 1]]
+    with pytest.raises(ValueError, match=r'give f1@50 80.000000, but the run scored 75.000000'):
+        records.f1_counts_per_video(METRICS['50salads'], str(path), 75.0)
+    path.write_text('{"videos": ["a"], "counts": {}}')
+    with pytest.raises(ValueError, match=r'per_video.json: expected \{"videos"'):
+        records.f1_counts_per_video(METRICS['50salads'], str(path), 80.0)
+    assert records.f1_counts_per_video(METRICS['50salads'], str(tmp_path / 'none.json'), 1) is None

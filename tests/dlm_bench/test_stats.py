@@ -86,3 +86,35 @@ def test_mean_interval_of_one_selection():
     assert mean == pytest.approx(15.0) and low <= mean <= high
     assert stats.mean_interval(records('full', [7.0]), {'method': 'full'}) == (7.0, None, None)
     assert stats.mean_interval(chosen, {'method': 'other'}) is None
+
+
+def f1_records(method, counts, primary='50salads'):
+    out = records(method, [float(stats.f1_scores(np.asarray(c)[None])[0]) for c in counts])
+    for record, seed_counts in zip(out, counts):
+        record.update(primary=primary, videos=[str(i) for i in range(len(seed_counts))])
+        record['per_video_counts'] = seed_counts
+    return out
+
+
+def test_f1_intervals_resample_the_videos_counts():
+    # one seed, two videos: F1 of the sums 80 (TP 2, FP 0, FN 1); a replicate of video 1
+    # twice scores 100, of video 2 twice 2/3 -> 66.67: every replicate lies in between
+    counts = [[[1, 0, 0], [1, 0, 1]]]
+    mean, low, high = stats.bootstrap_f1(counts)
+    assert mean == pytest.approx(80.0)
+    assert 200 / 3 - 1e-9 <= low <= 80.0 <= high <= 100.0 and low < high
+    same = stats.bootstrap_f1(counts, counts)
+    assert same == pytest.approx((0.0, 0.0, 0.0))
+    with pytest.raises(ValueError, match=r'expected \(seeds, videos, 3\) counts'):
+        stats.bootstrap_f1([[1, 0, 0]])
+
+
+def test_f1_comparisons_pair_videos_and_seeds_and_say_so():
+    a = f1_records('dlm', [[[1, 0, 0], [1, 0, 1], [2, 1, 0]]] * 2)
+    b = f1_records('full', [[[1, 1, 0], [0, 1, 1], [2, 1, 0]]] * 2)
+    c = stats.compare(a + b, '50salads', {'method': 'dlm'}, {'method': 'full'})
+    assert c.diff == pytest.approx(a[0]['value'] - b[0]['value'])
+    assert c.videos == 3 and c.seeds == (0, 1) and c.basis == '3 test videos x 2 seeds'
+    assert c.low <= c.diff <= c.high
+    mean, low, high = stats.mean_interval(a, {'method': 'dlm'})
+    assert mean == pytest.approx(a[0]['value']) and low <= mean <= high

@@ -56,6 +56,6 @@ def test_a_blank_line_inside_a_ground_truth_file_names_the_line(tmp_path):
 def test_a_prediction_beyond_the_classes_is_an_error():
     metric = ActionSegmentationMetric()
     metric.dataset_meta = dict(classes=tuple(CLASSES))
-    metric.results = [(np.array([0, 1, 3]), np.array([0, 1, 2]))]
+    metric.results = [(np.array([0, 1, 3]), np.array([0, 1, 2]), None)]
     with pytest.raises(ConfigError, match=r'predicts class index 3, but the dataset has 3'):
         metric.compute_metrics(metric.results)

@@ -1,9 +1,12 @@
 """segmentation_scores against hand-computed cases and the MS-TCN eval.py definitions."""
 
+import json
+
 import numpy as np
 import pytest
 
 from tasks_segmentation.evaluation import segmentation_scores, segments
+from tasks_segmentation.evaluation.action_segmentation_metric import ActionSegmentationMetric
 
 BG = 'background'
 
@@ -180,3 +183,27 @@ def test_agrees_with_the_ms_tcn_definitions_on_random_sequences():
         reference = reference_scores(predictions, ground_truths)
         for key in reference:
             assert abs(ours[key] - reference[key]) < 1e-6, (trial, key, ours, reference)
+
+
+def test_the_metric_writes_per_video_counts_whose_sums_give_its_f1(tmp_path):
+    classes = (BG, 'a', 'b')
+    index = {name: i for i, name in enumerate(classes)}
+    out = tmp_path / 'per_video.json'
+    metric = ActionSegmentationMetric(per_video_file=str(out))
+    metric.dataset_meta = dict(classes=classes)
+    videos = [  # the case above: video 1 one TP; video 2 one TP and one FN at IoU 0.5
+        ('v1', frames(('a', 4)), frames(('a', 4))),
+        ('v2', frames(('b', 4)), frames(('a', 2), ('b', 2))),
+    ]
+    samples = [
+        dict(video=v, pred_labels=np.array([index[x] for x in p]),
+             gt_labels=np.array([index[x] for x in g]))
+        for v, p, g in videos
+    ]  # fmt: skip
+    metric.process({}, samples)
+    scores = metric.compute_metrics(metric.results)
+    table = json.loads(out.read_text())
+    assert table['videos'] == ['v1', 'v2']
+    assert table['counts']['f1@50'] == [[1, 0, 0], [1, 0, 1]]
+    tp, fp, fn = np.sum(table['counts']['f1@50'], axis=0)
+    assert scores['f1@50'] == pytest.approx(80.0) == pytest.approx(200 * tp / (2 * tp + fp + fn))

@@ -69,3 +69,26 @@ class _LossRecorder(Hook):
 
     def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
         self.losses.append(float(outputs['loss']))
+
+
+def test_a_test_run_writes_per_video_counts_that_sum_to_its_f1(tmp_path):
+    """What dlm_bench's F1 intervals read: the metric's per-video file from a real test run
+    (the demo config, an untrained model), named by video and summing to the run's F1."""
+    from dlm_bench.catalog import METRICS
+    from dlm_bench.records import f1_counts_per_video
+
+    data_root = write_demo('50salads', str(tmp_path / 'data' / '50salads'), seed=0)
+    per_video = str(tmp_path / 'per_video.json')
+    cfg = load_run_config(
+        os.path.join(ROOT, 'configs', 'tasks', '50salads_demo.py'),
+        work_dir=str(tmp_path / 'work'),
+        cfg_options={
+            'test_dataloader.dataset.data_root': data_root,
+            'test_evaluator.per_video_file': per_video,
+        },
+    )
+    metrics = Runner.from_cfg(cfg).test()
+    ids, counts = f1_counts_per_video(METRICS['50salads'], per_video, metrics['f1@50'])
+    with open(os.path.join(data_root, 'splits', 'test.split1.bundle')) as f:
+        assert ids == [line.strip().rsplit('.', 1)[0] for line in f if line.strip()]
+    assert len(counts) == len(ids) and all(len(c) == 3 for c in counts)

@@ -61,8 +61,10 @@ ZERO_SHOT = {
 @dataclass(frozen=True)
 class Metric:
     """A primary metric: its key in tools/test.py's metrics, its scale to percent, and how
-    per-video scores come out of dumped predictions (``accuracy``: one 0/1 per sample;
-    ``seeds``: not derivable per video, intervals bootstrap over seeds only)."""
+    per-video scores come out of a test run (``accuracy``: one 0/1 per dumped sample;
+    ``f1_counts``: each video's TP/FP/FN, which the metric writes to the run's
+    ``per_video_file``, F1 of their sums; ``seeds``: not derivable per video, intervals
+    bootstrap over seeds only)."""
 
     key: str
     scale: float
@@ -72,7 +74,7 @@ class Metric:
 
 _TOP1 = Metric('acc/top1', 100.0, 'top-1', per_video='accuracy')
 _AVA = Metric('mAP/overall', 100.0, 'frame mAP@0.5')
-_F1 = Metric('f1@50', 1.0, 'F1@50')
+_F1 = Metric('f1@50', 1.0, 'F1@50', per_video='f1_counts')
 METRICS = {
     'ssv2': _TOP1,
     'ava': _AVA,

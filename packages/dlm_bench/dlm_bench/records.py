@@ -3,9 +3,10 @@
 A record holds at least ``method, primary, seed, split, metric, value, infer_mode,
 train_head, trainable_percent, iterations, wall_s``; test records of metrics that can be
 scored per video also hold ``videos`` and ``per_video`` (the per-video scores whose mean is
-the metric), so that intervals bootstrap over test videos. Where the metric is not a mean
-of per-video scores (mAP, F1 over summed counts), ``per_video`` is absent and intervals
-bootstrap over seeds only (``stats`` says which it used).
+the metric), so that intervals bootstrap over test videos. F1 over summed counts holds
+``videos`` and ``per_video_counts`` (each video's TP/FP/FN: a replicate sums the resampled
+videos' counts). Where neither exists (mAP), intervals bootstrap over seeds only
+(``stats`` says which it used).
 """
 
 from __future__ import annotations
@@ -132,6 +133,40 @@ def per_video_scores(metric: Metric, dump: str) -> tuple | None:
     return ids, [s * 100.0 for s in scores]
 
 
+def f1_counts_per_video(metric: Metric, path: str, value: float) -> tuple | None:
+    """``(ids, [[tp, fp, fn], ...])`` of the ``metric.key`` F1 from the per-video file a
+    test run's metric wrote, or None without one. Their sums must give the run's
+    ``value``: counts that do not are an error, never an interval."""
+    if not osp.isfile(path):
+        return None
+    with open(path) as handle:
+        table = json.load(handle)
+    try:
+        ids, counts = list(table['videos']), np.asarray(table['counts'][metric.key], float)
+    except (KeyError, TypeError) as error:
+        raise ValueError(
+            f'{path}: expected {{"videos": [...], "counts": {{"{metric.key}": [[tp, fp, fn], '
+            f'...]}}}} ({error!r} missing)'
+        ) from None
+    if counts.shape != (len(ids), 3):
+        raise ValueError(f'{path}: {len(ids)} videos but counts of shape {counts.shape}')
+    summed = float(f1_scores(counts[None])[0])
+    if abs(summed - value) > 1e-6 * max(1.0, abs(value)):
+        raise ValueError(
+            f'{path}: the per-video counts give {metric.key} {summed:.6f}, but the run '
+            f'scored {value:.6f}: the file is not from this test'
+        )
+    return ids, counts.tolist()
+
+
+def f1_scores(counts: np.ndarray) -> np.ndarray:
+    """F1 (0-100) of ``(..., videos, 3)`` TP/FP/FN counts summed over the videos:
+    ``2 TP / (2 TP + FP + FN)``, 0 where that is 0 / 0."""
+    tp, fp, fn = np.moveaxis(np.asarray(counts, float).sum(axis=-2), -1, 0)
+    denominator = 2 * tp + fp + fn
+    return np.divide(200.0 * tp, denominator, out=np.zeros_like(tp), where=denominator > 0)
+
+
 # -- records ------------------------------------------------------------------------------
 def trainable_percent(run) -> float | None:
     """100 for full fine-tuning; else what the run's prompt file (or its log) records."""
@@ -194,6 +229,10 @@ def run_records(run) -> list:
         scores = per_video_scores(metric, run.dump_file(mode))
         if scores is not None:
             record['videos'], record['per_video'] = scores
+        if metric.per_video == 'f1_counts':
+            counts = f1_counts_per_video(metric, run.per_video_file(mode), record['value'])
+            if counts is not None:
+                record['videos'], record['per_video_counts'] = counts
         out.append(record)
     return out
 

@@ -92,6 +92,9 @@ def test_command(run: Run, mode: str | None, checkpoint: str | None) -> list:
         osp.join(run.work_dir, osp.basename(run.dump_file(mode))),
     ]
     values = dict(run.model_options)
+    if METRICS[run.task].per_video == 'f1_counts':  # each video's counts, for the intervals
+        per_video = osp.join(run.work_dir, osp.basename(run.per_video_file(mode)))
+        values['test_evaluator.per_video_file'] = per_video
     if mode is not None:
         values['model.infer_mode'] = mode
     return command + (['--cfg-options', *options(values)] if values else [])

@@ -49,6 +49,10 @@ class Run:
     def dump_file(self, mode: str | None) -> str:
         return self.path(f'test_predictions{"" if mode is None else "_" + mode}.pkl')
 
+    def per_video_file(self, mode: str | None) -> str:
+        """Where a metric that writes per-video counts (``per_video_file``) puts them."""
+        return self.path(f'test_per_video{"" if mode is None else "_" + mode}.json')
+
     def record(self) -> dict:
         try:
             with open(self.path('run.json')) as handle:

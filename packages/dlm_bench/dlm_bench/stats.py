@@ -3,8 +3,10 @@
 Paired: the same seeds (the prompted run of seed k starts from the full fine-tuning run of
 seed k) and the same test videos. Each bootstrap replicate resamples the shared seeds and
 the shared test videos with replacement and recomputes the mean difference; the interval
-is the 2.5 and 97.5 percentiles of the replicates. Where a metric has no per-video form
-(its records carry no ``per_video``), replicates resample seeds only. The verdict is
+is the 2.5 and 97.5 percentiles of the replicates. F1 over summed counts
+(``per_video_counts``) resamples the videos' TP/FP/FN and recomputes F1 from their sums.
+Where a metric has no per-video form (its records carry neither), replicates resample
+seeds only. The verdict is
 ``ahead`` when the interval lies above 0, ``behind`` below, ``tie`` when it contains 0.
 """
 
@@ -13,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
+from .records import f1_scores
 
 REPLICATES = 2000
 LEVEL = 0.95
@@ -76,6 +80,31 @@ def bootstrap(diff: np.ndarray, replicates: int = REPLICATES, seed: int = 0) -> 
     return float(grid.mean()), float(low), float(high)
 
 
+def bootstrap_f1(counts: np.ndarray, minus=None, replicates: int = REPLICATES, seed: int = 0):
+    """``(mean, low, high)`` of F1 from per-video counts ``(seeds, videos, 3)``, or of the
+    paired difference F1(counts) - F1(minus) (same shape, same videos): seeds and videos
+    resampled independently, F1 recomputed from each replicate's summed counts."""
+    counts = np.asarray(counts, float)
+    if counts.ndim != 3 or counts.shape[-1] != 3 or counts.size == 0:
+        raise ValueError(f'bootstrap_f1: expected (seeds, videos, 3) counts, got {counts.shape}')
+    if minus is not None and np.shape(minus) != counts.shape:
+        raise ValueError(f'bootstrap_f1: {counts.shape} counts against {np.shape(minus)}')
+    sides = [counts] if minus is None else [counts, np.asarray(minus, float)]
+    rng = np.random.default_rng(seed)
+    seeds, videos, _ = counts.shape
+    s = rng.integers(0, seeds, size=(replicates, seeds))
+    v = rng.integers(0, videos, size=(replicates, videos))
+    # (seeds, replicates): each seed's F1 on each replicate's videos
+    scores = [f1_scores(side[:, v]) for side in sides]
+    per_seed = scores[0] if minus is None else scores[0] - scores[1]
+    values = np.take_along_axis(per_seed.T, s, axis=1).mean(axis=1)
+    full = [f1_scores(side) for side in sides]
+    mean = full[0] if minus is None else full[0] - full[1]
+    tail = (1 - LEVEL) / 2 * 100
+    low, high = np.percentile(values, [tail, 100 - tail])
+    return float(mean.mean()), float(low), float(high)
+
+
 def _select(records: list, **where) -> list:
     return [r for r in records if all(r.get(k) == v for k, v in where.items())]
 
@@ -91,8 +120,12 @@ def paired(records: list, a: dict, b: dict, split: str = 'test') -> tuple:
     seeds = tuple(sorted(s for s in ra if s in rb))
     if not seeds:
         return (), None, None
-    per_video = all('per_video' in ra[s] and 'per_video' in rb[s] for s in seeds)
-    if not per_video:
+    field = next(
+        (f for f in ('per_video', 'per_video_counts')
+         if all(f in ra[s] and f in rb[s] for s in seeds)),
+        None,
+    )  # fmt: skip
+    if field is None:
         return seeds, [ra[s]['value'] for s in seeds], [rb[s]['value'] for s in seeds]
     for s in seeds:
         if ra[s]['videos'] != rb[s]['videos']:
@@ -104,7 +137,7 @@ def paired(records: list, a: dict, b: dict, split: str = 'test') -> tuple:
     for s in seeds[1:]:
         if ra[s]['videos'] != videos:
             raise ValueError(f'{ra[s].get("name")}: its test videos differ from seed {seeds[0]}')
-    return seeds, [ra[s]['per_video'] for s in seeds], [rb[s]['per_video'] for s in seeds]
+    return seeds, [ra[s][field] for s in seeds], [rb[s][field] for s in seeds]
 
 
 def compare(
@@ -116,11 +149,16 @@ def compare(
     seeds, va, vb = paired(records, {'primary': primary, **a}, {'primary': primary, **b})
     if not seeds:
         return None
-    diff = np.asarray(va, float) - np.asarray(vb, float)
-    if diff.ndim == 1 and len(seeds) < 2:
-        return None
-    mean, low, high = bootstrap(diff, seed=seed)
-    videos = diff.shape[1] if diff.ndim == 2 else 0
+    va, vb = np.asarray(va, float), np.asarray(vb, float)
+    if va.ndim == 3:  # per-video counts (seeds, videos, 3)
+        mean, low, high = bootstrap_f1(va, vb, seed=seed)
+        videos = va.shape[1]
+    else:
+        diff = va - vb
+        if diff.ndim == 1 and len(seeds) < 2:
+            return None
+        mean, low, high = bootstrap(diff, seed=seed)
+        videos = diff.shape[1] if diff.ndim == 2 else 0
     return Comparison(a_name, b_name, primary, mean, low, high, seeds, videos, verdict(low, high))
 
 
@@ -130,8 +168,11 @@ def mean_interval(records: list, where: dict, seed: int = 0) -> tuple | None:
     chosen = _select(records, split='test', **where)
     if not chosen:
         return None
-    if all('per_video' in r for r in chosen) and len({len(r['videos']) for r in chosen}) == 1:
+    same_videos = len({tuple(r.get('videos', ())) for r in chosen}) == 1
+    if all('per_video' in r for r in chosen) and same_videos:
         return bootstrap(np.asarray([r['per_video'] for r in chosen], float), seed=seed)
+    if all('per_video_counts' in r for r in chosen) and same_videos:
+        return bootstrap_f1([r['per_video_counts'] for r in chosen], seed=seed)
     if len(chosen) < 2:
         return float(chosen[0]['value']), None, None
     return bootstrap(np.asarray([r['value'] for r in chosen], float), seed=seed)

@@ -124,15 +124,28 @@ def segmentation_scores(predictions, ground_truths, bg_classes=('background',)) 
         correct += sum(p == y for p, y in zip(pred, gt))
         total += len(gt)
         edit += edit_score(pred, gt, bg_classes)
-        for k, overlap in enumerate(OVERLAPS):
-            counts[k] += f_counts(pred, gt, overlap, bg_classes)
+        counts += video_f_counts(pred, gt, bg_classes)
     scores = dict(acc=100.0 * correct / max(1, total), edit=edit / len(predictions))
     for (tp, fp, fn), overlap in zip(counts, OVERLAPS):
-        precision = tp / (tp + fp) if tp + fp else 0.0
-        recall = tp / (tp + fn) if tp + fn else 0.0
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        scores[f'f1@{round(overlap * 100)}'] = 100.0 * f1
+        scores[f1_key(overlap)] = f1_of_counts(tp, fp, fn)
     return scores
+
+
+def video_f_counts(predicted, target, bg_classes=('background',)) -> np.ndarray:
+    """``(len(OVERLAPS), 3)``: one video's ``(tp, fp, fn)`` at each IoU threshold; F1@tau
+    of a test set is :func:`f1_of_counts` of their sum over its videos."""
+    return np.array([f_counts(predicted, target, o, bg_classes) for o in OVERLAPS], float)
+
+
+def f1_key(overlap: float) -> str:
+    return f'f1@{round(overlap * 100)}'
+
+
+def f1_of_counts(tp: float, fp: float, fn: float) -> float:
+    """F1 (0-100) of summed counts; 0 where nothing was predicted or nothing matched."""
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    return 100.0 * (2 * precision * recall / (precision + recall) if precision + recall else 0.0)
 
 
 def _as_list(labels) -> list:
