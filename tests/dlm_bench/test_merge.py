@@ -15,19 +15,26 @@ from tests.helpers.bench_runs import Recorder, annotated_repo
 
 def record(name: str, value: float, split: str = 'test') -> dict:
     method, primary = name.split('/')[:2]
+    primary = 'foundation' if method == 'foundation' else primary
     return dict(name=name, method=method, primary=primary, seed=0, split=split, value=value)
 
 
 def earlier_part() -> tuple:
     found = [
-        record('foundation/foundation/seed0', 40.0, 'val'),
+        record('foundation/seed0', 40.0, 'val'),
         record('full/ssv2/seed0', 85.0),
         record('dlm/ssv2/seed0', 83.0),
         record('full/thumos14/seed0', 75.0),
     ]
     meta = dict(
         command='python tools/reproduce.py --primaries ssv2 thumos14',
-        scope=dict(primaries=['ssv2', 'thumos14'], methods=['full', 'dlm']),
+        scope=dict(
+            primaries=['ssv2', 'thumos14'],
+            methods=['full', 'dlm'],
+            prompt_seeds=[0, 1, 2],
+            other_seeds=[0, 1, 2],
+            missing=dict(parts=['zero_shot', 'controls', 'low_data']),
+        ),
         machine=dict(cpu='old', cores=2),
         validation={'carved': ['ssv2', 'thumos14']},
         notes=['an earlier note'],
@@ -42,11 +49,11 @@ def this_part(primaries=('thumos14', 'ava')):
     preset = dataclasses.replace(
         FULL, primaries=primaries, methods=('full',), prompt_seeds=(0,), other_seeds=(0,)
     )
-    found = [record('foundation/foundation/seed0', 41.0, 'val')]
+    found = [record('foundation/seed0', 41.0, 'val')]
     found += [record(f'full/{p}/seed0', 50.0) for p in primaries]
     meta = dict(
         command='python tools/reproduce.py --primaries ' + ' '.join(primaries),
-        scope={},
+        scope=dict(primaries=list(primaries), methods=['full'], prompt_seeds=[0], other_seeds=[0]),
         machine=dict(cpu='new', cores=2),
         validation={'carved': list(primaries)},
         notes=['a note of this part'],
@@ -68,7 +75,7 @@ def test_a_part_supersedes_its_own_primaries_and_keeps_the_others():
         ('dlm/ssv2/seed0', 83.0),
         ('full/thumos14/seed0', 50.0),
         ('full/ava/seed0', 50.0),
-        ('foundation/foundation/seed0', 41.0),
+        ('foundation/seed0', 41.0),
     }
     parts = merged_meta['parts']
     assert [p['primaries'] for p in parts] == [['ssv2'], ['thumos14', 'ava']]
@@ -84,6 +91,30 @@ def test_a_part_supersedes_its_own_primaries_and_keeps_the_others():
     assert merged_meta['pending'] == ['vpt_middle/ssv2: learning rate (grid on validation)']
     assert merged_meta['unfinished'] == []  # the old THUMOS14 run is superseded
     assert merged_meta['notes'] == ['an earlier note', 'a note of this part']
+    assert merged_meta['scope']['prompt_seeds'] == [0, 1, 2]
+
+
+def test_an_earlier_primary_keeps_its_runs_that_this_part_ran_as_auxiliaries():
+    # a DLM part on AVA trains the seed-0 single-task models of the other tasks as its
+    # auxiliaries (validated only): SSv2's seed-0 full fine-tuning stays the earlier part's,
+    # test record included, so SSv2's comparisons never pair runs of two invocations
+    found, meta, preset = this_part(('ava',))
+    found.append(record('full/ssv2/seed0', 90.0, 'val'))
+    merged, _ = merge(earlier_part(), found, meta, preset)
+    ssv2 = sorted((r['name'], r['split'], r['value']) for r in merged if r['primary'] == 'ssv2')
+    assert ssv2 == [('dlm/ssv2/seed0', 'test', 83.0), ('full/ssv2/seed0', 'test', 85.0)]
+
+
+def test_the_scope_is_what_the_parts_left_in_the_file_ran():
+    found, meta, preset = this_part(('thumos14',))
+    once = merge(earlier_part(), found, meta, preset)
+    assert once[1]['scope']['methods'] == ['full', 'dlm']  # SSv2's part ran DLM
+    found, meta, preset = this_part(('ssv2',))
+    _, merged_meta = merge(once, found, meta, preset)
+    # the part that ran DLM on seeds 0-2 is superseded whole: nothing on the page ran them
+    assert merged_meta['scope']['methods'] == ['full']
+    assert merged_meta['scope']['prompt_seeds'] == [0]
+    assert 'dlm' in merged_meta['scope']['missing']['methods']
 
 
 def test_a_part_that_covers_an_earlier_part_whole_drops_it():

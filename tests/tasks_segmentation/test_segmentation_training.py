@@ -11,7 +11,7 @@ from mmengine.runner import Runner
 import tasks_segmentation  # noqa: F401
 from dlm_core.run_config import load_run_config
 from tasks_segmentation.demo.action_segmentation import write_demo
-from tasks_segmentation.evaluation import segmentation_scores
+from tasks_segmentation.evaluation import segmentation_scores, segments
 from tests.helpers.paths import ROOT
 
 
@@ -90,5 +90,9 @@ def test_a_test_run_writes_per_video_counts_that_sum_to_its_f1(tmp_path):
     metrics = Runner.from_cfg(cfg).test()
     ids, counts = f1_counts_per_video(METRICS['50salads'], per_video, metrics['f1@50'])
     with open(os.path.join(data_root, 'splits', 'test.split1.bundle')) as f:
-        assert ids == [line.strip().rsplit('.', 1)[0] for line in f if line.strip()]
-    assert len(counts) == len(ids) and all(len(c) == 3 for c in counts)
+        bundle = [line.strip() for line in f if line.strip()]
+    assert ids == [name.rsplit('.', 1)[0] for name in bundle]
+    # whatever the model predicts, every ground-truth action segment of a video is a TP or
+    # a FN of that video
+    truth = labels_of(data_root, 'test.split1.bundle')
+    assert [tp + fn for tp, _, fn in counts] == [len(segments(t)[0]) for t in truth]

@@ -154,6 +154,8 @@ def main(argv=None, runner=None, repo: str = REPO) -> int:
     results = osp.join(repo, args.results)
     if args.merge and osp.isfile(results):
         found, meta = merge.merge(records.read(results), found, meta, planner.preset)
+    elif args.merge:
+        print(f'--merge: no {args.results} yet; it holds this invocation alone', flush=True)
     records.write(found, results, meta)
     report.write(
         found,

@@ -15,11 +15,16 @@ import dataclasses
 from .catalog import METHODS, PRIMARIES
 from .protocol import scope
 
+#: the parts of the protocol a preset can leave out (``protocol.scope``'s ``missing.parts``)
+PARTS = ('zero_shot', 'controls', 'variants', 'low_data', 'pretrained')
+
 
 def _primary_of(name: str) -> str | None:
     """The task a run name (``method/task/...``) or a pending item (``method/task: why``)
-    is about."""
+    is about (``foundation/seed0``: the foundation run)."""
     parts = name.split(':', 1)[0].split('/')
+    if parts[0] == 'foundation':
+        return 'foundation'
     return parts[1] if len(parts) > 1 else None
 
 
@@ -29,6 +34,7 @@ def _part(meta: dict, primaries) -> dict:
         primaries=list(primaries),
         machine=meta.get('machine', {}),
         session_wall_s=meta.get('session_wall_s'),
+        scope=meta.get('scope') or {},
     )
 
 
@@ -36,55 +42,76 @@ def parts_of(meta: dict) -> list:
     """The invocations behind a results file: ``meta['parts']``, or the one it came from."""
     if meta.get('parts'):
         return [dict(p) for p in meta['parts']]
-    if not meta.get('command'):
-        return []
-    return [_part(meta, (meta.get('scope') or {}).get('primaries', []))]
+    held = (meta.get('scope') or {}).get('primaries', [])
+    return [_part(meta, held)] if held else []
 
 
 def merge(earlier: tuple, records: list, meta: dict, preset) -> tuple:
     """``(records, meta)`` of this invocation (``records``, ``meta``, run under ``preset``)
     with what ``earlier`` (``(records, meta)`` of the file it replaces) holds for the
-    primaries this invocation does not run."""
+    primaries this invocation does not run.
+
+    Ownership is by primary: an earlier part's primaries keep all their records from that
+    part, even where this invocation ran some of the same runs as auxiliaries (the seed-0
+    single-task models, validated only); this invocation's primaries take all of theirs
+    from it; a run no part holds as a primary (the foundation run) comes from this one.
+    """
     old_records, old_meta = earlier
     ran = set(preset.primaries)
-    names = {r['name'] for r in records}
-
-    def kept(name: str) -> bool:
-        return _primary_of(name) not in ran and name not in names
-
-    out = [r for r in old_records if r['primary'] not in ran and kept(r['name'])] + records
     old_parts = []
     for part in parts_of(old_meta):
         part['primaries'] = [p for p in part['primaries'] if p not in ran]
         if part['primaries']:
             old_parts.append(part)
-    held = set(ran).union(*(p['primaries'] for p in old_parts))
-    old_scope = old_meta.get('scope') or {}
-    methods = set(preset.methods) | (set(old_scope.get('methods', [])) if old_parts else set())
-    union = dataclasses.replace(
-        preset,
-        primaries=tuple(p for p in PRIMARIES if p in held),
-        methods=tuple(m for m in METHODS if m in methods),
-        prompt_seeds=_seeds(preset.prompt_seeds, old_scope, 'prompt_seeds', old_parts),
-        other_seeds=_seeds(preset.other_seeds, old_scope, 'other_seeds', old_parts),
-    )
+    owned = set().union(*(p['primaries'] for p in old_parts))
+    names = {r['name'] for r in records}
+
+    def from_old(primary, name) -> bool:
+        return primary in owned or (primary not in ran and name not in names)
+
+    out = [r for r in old_records if from_old(r['primary'], r['name'])]
+    out += [r for r in records if r['primary'] not in owned]
+    parts = old_parts + [_part(meta, preset.primaries)]
     validation: dict = {}
-    for source, tasks_of in ((old_meta, lambda t: t not in ran), (meta, lambda t: True)):
+    for source, wanted in ((old_meta, owned), (meta, ran)):
         for kind, tasks in (source.get('validation') or {}).items():
             chosen = validation.setdefault(kind, [])
-            chosen += [t for t in tasks if tasks_of(t) and t not in chosen]
+            chosen += [t for t in tasks if t in wanted and t not in chosen]
     merged = dict(
         meta,
-        scope=scope(union),
-        parts=old_parts + [_part(meta, preset.primaries)],
+        scope=scope(_union(preset, parts)),
+        parts=parts,
         notes=list(dict.fromkeys(list(old_meta.get('notes', [])) + list(meta.get('notes', [])))),
-        validation=validation,
+        validation={k: v for k, v in validation.items() if v},
     )
     for key in ('pending', 'unfinished', 'failed'):
-        merged[key] = [n for n in old_meta.get(key, []) if kept(n)] + list(meta.get(key, []))
+        old = [n for n in old_meta.get(key, []) if from_old(_primary_of(n), n.split(':')[0])]
+        merged[key] = old + list(meta.get(key, []))
     return out, merged
 
 
-def _seeds(new: tuple, old_scope: dict, key: str, old_parts: list) -> tuple:
-    old = old_scope.get(key, []) if old_parts else []
-    return tuple(sorted(set(new) | set(old)))
+def _union(preset, parts: list):
+    """The preset that covers what the parts left in the file ran, each by its own scope:
+    their primaries, methods and seeds, and every part of the protocol one of them ran."""
+    scopes = [p.get('scope') or {} for p in parts]
+    methods = {m for s in scopes for m in s.get('methods', [])} | set(preset.methods)
+
+    def seeds(key: str) -> tuple:
+        return tuple(
+            sorted({k for s in scopes for k in s.get(key, [])} | set(getattr(preset, key)))
+        )
+
+    ran = {
+        part: getattr(preset, part)
+        or any(part not in (s.get('missing') or {}).get('parts', []) for s in scopes if s)
+        for part in PARTS
+    }
+    held = {t for p in parts for t in p['primaries']}
+    return dataclasses.replace(
+        preset,
+        primaries=tuple(t for t in PRIMARIES if t in held),
+        methods=tuple(m for m in METHODS if m in methods),
+        prompt_seeds=seeds('prompt_seeds'),
+        other_seeds=seeds('other_seeds'),
+        **ran,
+    )

@@ -298,11 +298,14 @@ def provenance_lines(meta: dict, records: list) -> list:
     if len(parts) > 1:  # the protocol run in parts (tools/reproduce.py --merge)
         for part in parts:
             held = ', '.join(NAMES[p] for p in part['primaries'])
-            lines.append(f'- Command for {held}: `{part["command"]}`')
+            command = f'`{part["command"]}`' if part.get('command') else '(not recorded)'
+            machine = part.get('machine') or {}
+            where = f' on {machine.get("cpu")}, {machine.get("cores")} cores' if machine else ''
+            lines.append(f'- Command for {held}: {command}{where}')
     elif meta.get('command'):
         lines.append(f'- Command: `{meta["command"]}`')
     machine = meta.get('machine') or {}
-    if machine:
+    if machine and len(parts) <= 1:
         lines.append(f'- Machine: {machine.get("cpu")}, {machine.get("cores")} cores')
     runs = {r['name']: r.get('wall_s') or 0.0 for r in records}
     if runs:
