@@ -25,16 +25,20 @@ def labels_of(root, bundle):
     return out
 
 
+def demo_set_and_config(tmp_path, **cfg_options):
+    """The demo 50Salads set written under ``tmp_path`` and the demo config reading it."""
+    data_root = write_demo('50salads', str(tmp_path / 'data' / '50salads'), seed=0)
+    for loader in ('train', 'val', 'test'):
+        cfg_options[f'{loader}_dataloader.dataset.data_root'] = data_root
+    config = os.path.join(ROOT, 'configs', 'tasks', '50salads_demo.py')
+    return data_root, load_run_config(config, str(tmp_path / 'work'), cfg_options)
+
+
 @pytest.mark.slow
 def test_demo_config_learns_to_segment(tmp_path):
-    data_root = write_demo('50salads', str(tmp_path / 'data' / '50salads'), seed=0)
-    cfg = load_run_config(
-        os.path.join(ROOT, 'configs', 'tasks', '50salads_demo.py'),
-        work_dir=str(tmp_path / 'work'),
-        cfg_options={
-            'train_dataloader.dataset.data_root': data_root,
-            'val_dataloader.dataset.data_root': data_root,
-            'test_dataloader.dataset.data_root': data_root,
+    data_root, cfg = demo_set_and_config(
+        tmp_path,
+        **{
             'train_cfg.max_epochs': 40,
             'param_scheduler': [
                 dict(type='CosineAnnealingLR', T_max=40, eta_min=1e-5, by_epoch=True)
@@ -77,16 +81,8 @@ def test_a_test_run_writes_per_video_counts_that_sum_to_its_f1(tmp_path):
     from dlm_bench.catalog import METRICS
     from dlm_bench.records import f1_counts_per_video
 
-    data_root = write_demo('50salads', str(tmp_path / 'data' / '50salads'), seed=0)
     per_video = str(tmp_path / 'per_video.json')
-    cfg = load_run_config(
-        os.path.join(ROOT, 'configs', 'tasks', '50salads_demo.py'),
-        work_dir=str(tmp_path / 'work'),
-        cfg_options={
-            'test_dataloader.dataset.data_root': data_root,
-            'test_evaluator.per_video_file': per_video,
-        },
-    )
+    data_root, cfg = demo_set_and_config(tmp_path, **{'test_evaluator.per_video_file': per_video})
     metrics = Runner.from_cfg(cfg).test()
     ids, counts = f1_counts_per_video(METRICS['50salads'], per_video, metrics['f1@50'])
     with open(os.path.join(data_root, 'splits', 'test.split1.bundle')) as f:
