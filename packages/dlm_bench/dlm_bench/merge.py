@@ -13,10 +13,7 @@ from __future__ import annotations
 import dataclasses
 
 from .catalog import METHODS, PRIMARIES
-from .protocol import scope
-
-#: the parts of the protocol a preset can leave out (``protocol.scope``'s ``missing.parts``)
-PARTS = ('zero_shot', 'controls', 'variants', 'low_data', 'pretrained')
+from .protocol import PARTS, scope
 
 
 def _primary_of(name: str) -> str | None:

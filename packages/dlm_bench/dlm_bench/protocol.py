@@ -126,6 +126,10 @@ QUICK = Preset(
 PRESETS = {'full': FULL, 'quick': QUICK}
 
 
+#: the parts of the protocol a preset can leave out (``scope``'s ``missing.parts``)
+PARTS = ('zero_shot', 'controls', 'variants', 'low_data', 'pretrained')
+
+
 def scope(preset) -> dict:
     """What this invocation covers against the full protocol (the page says what it
     leaves out, so a subset run is never read as the whole benchmark)."""
@@ -135,11 +139,7 @@ def scope(preset) -> dict:
         methods=[m for m in full.methods if m not in preset.methods],
         prompt_seeds=[s for s in full.prompt_seeds if s not in preset.prompt_seeds],
         other_seeds=[s for s in full.other_seeds if s not in preset.other_seeds],
-        parts=[
-            part
-            for part in ('zero_shot', 'controls', 'variants', 'low_data', 'pretrained')
-            if getattr(full, part) and not getattr(preset, part)
-        ],
+        parts=[part for part in PARTS if getattr(full, part) and not getattr(preset, part)],
     )
     return dict(
         primaries=list(preset.primaries),
