@@ -65,9 +65,12 @@ def test_a_small_plan_runs_and_writes_records_and_page(tmp_path, capsys):
         '0',
         '1',
     ]
-    argv += ['--root', str(tmp_path / 'runs')]
+    root = str(tmp_path / 'runs')
+    argv += ['--root', root]
     assert cli.main(argv, runner=tools, repo=repo) == 0
-    found, meta = records.read(osp.join(repo, 'docs', 'results.json'))
+    # --quick keeps its page beside its runs: the committed docs/ page stays as it is
+    assert not osp.exists(osp.join(repo, 'docs'))
+    found, meta = records.read(osp.join(root, 'results.json'))
     tests = [(r['method'], r['seed']) for r in found if r['split'] == 'test']
     assert tests == [('full', 0), ('full', 1), ('vpt_middle', 0), ('vpt_middle', 1)]
     assert meta['validation'] == {'carved': ['ssv2']}
@@ -76,7 +79,7 @@ def test_a_small_plan_runs_and_writes_records_and_page(tmp_path, capsys):
     val = next(o for o in train if o.startswith('val_dataloader.dataset.ann_file='))
     assert val == 'val_dataloader.dataset.ann_file=data/bench/ssv2/sthv2_heldout_list_videos.txt'
     assert 'data_root=data/bench/ssv2' in train
-    with open(osp.join(repo, 'docs', 'results.md')) as handle:
+    with open(osp.join(root, 'results.md')) as handle:
         page = handle.read()
     assert '## Table 1: primary tasks' in page and '| VPT-middle | 50.00 [' in page
     # a subset of the protocol says so at the top, with what it leaves out
@@ -91,8 +94,49 @@ def test_a_small_plan_runs_and_writes_records_and_page(tmp_path, capsys):
     # a second invocation finds everything done; --report-only renders again
     calls = len(recorder.calls)
     assert cli.main(argv, runner=tools, repo=repo) == 0 and len(recorder.calls) == calls
-    os.remove(osp.join(repo, 'docs', 'results.md'))
+    os.remove(osp.join(root, 'results.md'))
     assert cli.main(argv + ['--report-only'], runner=tools, repo=repo) == 0
-    assert osp.isfile(osp.join(repo, 'docs', 'results.md'))
-    with open(osp.join(repo, 'docs', 'results.json')) as handle:
+    assert osp.isfile(osp.join(root, 'results.md'))
+    with open(osp.join(root, 'results.json')) as handle:
         assert json.load(handle)['records']
+
+
+def test_quick_and_the_full_protocol_keep_their_runs_and_pages_apart():
+    quick, full = cli.parse_args(['--quick']), cli.parse_args([])
+    assert quick.root == 'work_dirs/reproduce_quick' and full.root == 'work_dirs/reproduce'
+    assert quick.results == 'work_dirs/reproduce_quick/results.json'
+    assert quick.figure == 'work_dirs/reproduce_quick/fig3_layer2.png'
+    assert (full.results, full.report) == ('docs/results.json', 'docs/results.md')
+    assert full.heatmap == 'docs/task_affinity.png'
+    chosen = cli.parse_args(['--quick', '--root', 'r', '--results', 'x.json'])
+    assert (chosen.root, chosen.results, chosen.report) == ('r', 'x.json', 'r/results.md')
+
+
+def test_a_root_that_another_protocol_trained_is_refused_before_anything_runs(tmp_path, capsys):
+    """--quick's SSv2 model (from scratch) under the same root as the full protocol's
+    (from the foundation) has the same run name: reusing it would be a silent wrong row."""
+    repo, recorder = annotated_repo(tmp_path), Recorder()
+
+    def tools(command):
+        return 0 if command[0] == 'tools/data/make_demo_data.py' else recorder(command)
+
+    root = str(tmp_path / 'runs')
+    argv = ['--primaries', 'ssv2', '--methods', 'full', '--seeds', '0', '--root', root]
+    assert cli.main(['--quick', *argv], runner=tools, repo=repo) == 0
+    calls = len(recorder.calls)
+    capsys.readouterr()
+    for extra in ([], ['--report-only']):
+        assert cli.main(argv + extra, runner=tools, repo=repo) == 2
+        out = capsys.readouterr().out
+        assert f'error: {root} holds runs that this plan did not train' in out
+        assert 'full/ssv2/seed0: trained with config configs/tasks/ssv2_demo.py (this plan: ' in out
+    assert len(recorder.calls) == calls  # nothing ran, no page was written
+    assert not osp.exists(osp.join(repo, 'docs'))
+
+
+def test_prompt_seeds_come_after_seeds_and_the_full_runs_cover_both():
+    preset = cli.preset_of(cli.parse_args(['--seeds', '0', '1', '2', '--prompt-seeds', '0', '1',
+                                           '2', '3', '4']))  # fmt: skip
+    assert preset.other_seeds == (0, 1, 2) and preset.prompt_seeds == (0, 1, 2, 3, 4)
+    assert preset.seeds_of('dlm') == (0, 1, 2, 3, 4) and preset.seeds_of('dlm_exact') == (0, 1, 2)
+    assert preset.full_seeds == (0, 1, 2, 3, 4)

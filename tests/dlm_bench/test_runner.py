@@ -224,3 +224,33 @@ def test_f1_runs_ask_their_metric_for_per_video_counts_and_check_them(tmp_path):
     with pytest.raises(ValueError, match=r'per_video.json: expected \{"videos"'):
         records.f1_counts_per_video(METRICS['50salads'], str(path), 80.0)
     assert records.f1_counts_per_video(METRICS['50salads'], str(tmp_path / 'none.json'), 1) is None
+
+
+def test_a_work_dir_trained_otherwise_is_told_apart_from_the_plans_run(tmp_path):
+    run = Run('dlm/ssv2/seed0', 'dlm', 'ssv2', 0, 'configs/dlm/ssv2_aux5.py', 'w',
+              model_options={'model.primary.checkpoint': 'w/full/ssv2/seed0/chosen.pth'},
+              train_options={'randomness.seed': 0}, repo=str(tmp_path))  # fmt: skip
+    command = runner.train_command(run, resume=False)
+    assert run.mismatch(command) is None  # nothing trained yet
+    run.update_record(
+        train_s=1.0, train_command=['python', *runner.train_command(run, resume=True)]
+    )
+    assert run.mismatch(command) is None  # --resume is not a difference
+    # the same run's checkpoint, written absolute, is the same run
+    absolute = {'model.primary.checkpoint': f'{tmp_path}/w/full/ssv2/seed0/chosen.pth'}
+    assert (
+        run.mismatch(runner.train_command(dataclasses.replace(run, model_options=absolute), False))
+        is None
+    )
+    other_seed = dataclasses.replace(run, train_options={'randomness.seed': 1})
+    assert (
+        run.mismatch(runner.train_command(other_seed, False)) == 'randomness.seed=0 (this plan: 1)'
+    )
+    other_config = dataclasses.replace(run, config='configs/dlm/ssv2_aux5_exact.py')
+    assert run.mismatch(runner.train_command(other_config, False)) == (
+        'config configs/dlm/ssv2_aux5.py (this plan: configs/dlm/ssv2_aux5_exact.py)'
+    )
+    elsewhere = {'model.primary.checkpoint': 'other/full/ssv2/seed1/chosen.pth'}
+    assert 'model.primary.checkpoint=w/full/ssv2/seed0/chosen.pth (this plan: other/' in (
+        run.mismatch(runner.train_command(dataclasses.replace(run, model_options=elsewhere), False))
+    )

@@ -1,14 +1,16 @@
 """The command line of the benchmark (``tools/reproduce.py``).
 
     python tools/reproduce.py [--quick] [--dry-run] [--report-only] [--merge]
-        [--primaries P ...] [--methods M ...] [--seeds K ...] [--root DIR]
+        [--primaries P ...] [--methods M ...] [--seeds K ...] [--prompt-seeds K ...]
+        [--root DIR]
 
 Plans the runs of the preset (``--quick``: one primary, full fine-tuning against DLM, two
 seeds; default: the full protocol), runs what is missing (resumable), and after each
 round plans again: the learning rate of each prompt method is chosen from its grid runs on
 the validation split, so the runs that need it are planned once those ran. Then it writes
-``docs/results.json`` (one record per run) and ``docs/results.md`` with its figures;
-``--merge`` keeps what that file already holds for the primaries not run here
+``docs/results.json`` (one record per run) and ``docs/results.md`` with its figures
+(``--quick``: its runs and page in ``work_dirs/reproduce_quick``, apart from the full
+protocol's); a root whose runs another protocol trained is refused. ``--merge`` keeps what that file already holds for the primaries not run here
 (``dlm_bench.merge``: the protocol run in parts).
 """
 
@@ -27,8 +29,15 @@ from . import merge, records, report, splits
 from .catalog import METHODS, PRIMARIES, REPO
 from .plan import Planner
 from .protocol import PRESETS, scope
-from .runner import Clock, call, execute
+from .runner import Clock, call, execute, foreign_runs
 
+#: the files a run of the command line writes, and their names
+OUTPUTS = dict(
+    results='results.json',
+    report='results.md',
+    figure='fig3_layer2.png',
+    heatmap='task_affinity.png',
+)
 #: rounds of plan -> run -> plan again (grid, then the seeds that need its choice, ...)
 MAX_ROUNDS = 4
 
@@ -39,11 +48,21 @@ def parse_args(argv=None):
     parser.add_argument('--primaries', nargs='+', choices=PRIMARIES)
     parser.add_argument('--methods', nargs='+', choices=METHODS)
     parser.add_argument('--seeds', nargs='+', type=int, help='the seeds of every method')
-    parser.add_argument('--root', default='work_dirs/reproduce', help='where the runs live')
-    parser.add_argument('--results', default='docs/results.json')
-    parser.add_argument('--report', default='docs/results.md')
-    parser.add_argument('--figure', default='docs/fig3_layer2.png')
-    parser.add_argument('--heatmap', default='docs/task_affinity.png')
+    parser.add_argument(
+        '--prompt-seeds',
+        nargs='+',
+        type=int,
+        help="the prompt methods' seeds, after --seeds (the protocol gives them 5, the rest 3)",
+    )
+    parser.add_argument(
+        '--root',
+        help='where the runs live (work_dirs/reproduce; --quick: work_dirs/reproduce_quick)',
+    )
+    outputs = 'default: docs/; --quick: in its root, so the committed page stays as it is'
+    parser.add_argument('--results', help=f'the records ({outputs})')
+    parser.add_argument('--report', help=f'the page ({outputs})')
+    parser.add_argument('--figure', help=f'Fig. 3 ({outputs})')
+    parser.add_argument('--heatmap', help=f'the task-affinity map ({outputs})')
     parser.add_argument(
         '--jobs',
         type=int,
@@ -60,7 +79,15 @@ def parse_args(argv=None):
     parser.add_argument(
         '--report-only', action='store_true', help='write the page from the runs that exist'
     )
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    # --quick's single-task models train from scratch: its runs must never share a root
+    # with the full protocol's (same run names, other models), nor its page the docs' one
+    args.root = args.root or ('work_dirs/reproduce_quick' if args.quick else 'work_dirs/reproduce')
+    outdir = args.root if args.quick else 'docs'
+    for name, default in OUTPUTS.items():
+        if getattr(args, name) is None:
+            setattr(args, name, osp.join(outdir, default))
+    return args
 
 
 def preset_of(args):
@@ -73,6 +100,8 @@ def preset_of(args):
     if args.seeds:
         seeds = tuple(dict.fromkeys(args.seeds))
         changes.update(prompt_seeds=seeds, other_seeds=seeds)
+    if args.prompt_seeds:
+        changes['prompt_seeds'] = tuple(dict.fromkeys(args.prompt_seeds))
     return dataclasses.replace(preset, **changes)
 
 
@@ -97,12 +126,27 @@ def machine() -> dict:
     return dict(cpu=cpu, cores=os.cpu_count(), python=platform.python_version())
 
 
+def refuse_foreign(plan, root: str) -> bool:
+    """Print the runs under ``root`` that another protocol trained; True if there are."""
+    foreign = foreign_runs(plan)
+    if foreign:
+        print(
+            f'error: {root} holds runs that this plan did not train (a root holds one '
+            'protocol; give this one its own --root, or remove those work dirs):\n  '
+            + '\n  '.join(foreign),
+            flush=True,
+        )
+    return bool(foreign)
+
+
 def main(argv=None, runner=None, repo: str = REPO) -> int:
     args = parse_args(argv)
     start = time.time()
     planner = Planner(args.root, preset_of(args), repo)
     plan = planner.build()
     print(summary(plan) + f' under {args.root}', flush=True)
+    if refuse_foreign(plan, args.root):
+        return 2
     for note in planner.preset.notes + tuple(plan.notes):
         print(f'note: {note}', flush=True)
     failed = []
@@ -132,6 +176,8 @@ def main(argv=None, runner=None, repo: str = REPO) -> int:
             failed = execute(plan, runner=runner, clock=clock, jobs=args.jobs)
             before = set(plan.runs)
             plan = planner.build()
+            if refuse_foreign(plan, args.root):
+                return 2
             if set(plan.runs) <= before or failed:
                 break
             print('planned again: ' + summary(plan), flush=True)

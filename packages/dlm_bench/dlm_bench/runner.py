@@ -100,6 +100,19 @@ def test_command(run: Run, mode: str | None, checkpoint: str | None) -> list:
     return command + (['--cfg-options', *options(values)] if values else [])
 
 
+def foreign_runs(plan: Plan) -> list:
+    """``'name: what differs'`` for each work dir of the plan whose recorded training is
+    not the one the plan would run (``Run.mismatch``): kept, it would be reported as this
+    plan's run."""
+    found = []
+    for run in plan.runs.values():
+        if run.train:
+            difference = run.mismatch(train_command(run, resume=False))
+            if difference:
+                found.append(f'{run.name}: trained with {difference}')
+    return found
+
+
 def export_command(run: Run) -> list:
     return [
         'tools/export_prompts.py',

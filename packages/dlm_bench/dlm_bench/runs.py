@@ -68,6 +68,26 @@ class Run:
             json.dump(record, handle, indent=1)
         os.replace(tmp, self.path('run.json'))
 
+    def mismatch(self, command: list) -> str | None:
+        """What differs between the training this work dir holds (``run.json``'s
+        ``train_command``) and ``command``, the one this plan would run; None when they
+        agree or nothing was trained. A root holds one protocol: a run trained by another
+        preset (``--quick``'s single-task models from scratch) or another config must never
+        be taken as this plan's run."""
+        recorded = self.record().get('train_command')
+        if not recorded:
+            return None
+        before, now = _training_of(recorded[1:]), _training_of(command)
+        if before[0] != now[0]:
+            return f'config {before[0]} (this plan: {now[0]})'
+        changed = sorted(
+            f'{key}={before[1].get(key)} (this plan: {now[1].get(key)})'
+            for key in set(before[1]) | set(now[1])
+            if before[1].get(key) != now[1].get(key)
+            and not _both_in_root(before[1].get(key), now[1].get(key))
+        )
+        return ', '.join(changed) or None
+
     @property
     def trained(self) -> bool:
         return not self.train or 'train_s' in self.record()
@@ -92,6 +112,23 @@ class Plan:
     def wait(self, text: str) -> None:
         if text not in self.pending:
             self.pending.append(text)
+
+
+def _training_of(command: list) -> tuple:
+    """``(config, {option: value})`` of a ``tools/train.py`` command."""
+    config = command[1]
+    options = command[command.index('--cfg-options') + 1 :] if '--cfg-options' in command else []
+    return config, dict(option.split('=', 1) for option in options)
+
+
+def _both_in_root(before, now) -> bool:
+    """Paths to other runs of the root (``.../full/ssv2/seed0/chosen.pth``) may be written
+    relative or absolute: the same run name at the end is the same run."""
+    if not (isinstance(before, str) and isinstance(now, str)):
+        return False
+    if not (before.endswith('.pth') and now.endswith('.pth')):
+        return False
+    return before.endswith(now) or now.endswith(before)
 
 
 def run_name(method, task, seed, lr=None, regime='full') -> str:
