@@ -10,8 +10,9 @@ round plans again: the learning rate of each prompt method is chosen from its gr
 the validation split, so the runs that need it are planned once those ran. Then it writes
 ``docs/results.json`` (one record per run) and ``docs/results.md`` with its figures
 (``--quick``: its runs and page in ``work_dirs/reproduce_quick``, apart from the full
-protocol's); a root whose runs another protocol trained is refused. ``--merge`` keeps what that file already holds for the primaries not run here
-(``dlm_bench.merge``: the protocol run in parts).
+protocol's); a root whose runs another protocol trained is refused. ``--merge`` keeps
+what that file already holds for the primaries not run here (``dlm_bench.merge``: the
+protocol run in parts).
 """
 
 from __future__ import annotations
