@@ -26,7 +26,7 @@ import shlex
 import sys
 import time
 
-from . import merge, records, report, splits
+from . import estimate, merge, records, report, splits
 from .catalog import METHODS, PRIMARIES, REPO
 from .plan import Planner
 from .protocol import PRESETS, scope
@@ -153,6 +153,10 @@ def main(argv=None, runner=None, repo: str = REPO) -> int:
     failed = []
     if args.dry_run:
         failed = execute(plan, dry_run=True)
+        if plan.pending:
+            whole = estimate.whole_plan(args.root, planner.preset, repo)
+            clock = estimate.clock_of(osp.join(repo, args.results), args.jobs)
+            print('\n'.join(estimate.lines(whole, clock)), flush=True)
         return 1 if failed else 0
     if not args.report_only:
         # the bench preset that the runs read, and the default sets (HPS's partner task)

@@ -44,9 +44,13 @@ class Planner:
         preset: Preset = FULL,
         repo=REPO,
         data_root: str = splits.BENCH_ROOT,
+        assume_grid: bool = False,
     ):
         self.root, self.preset, self.repo = root, preset, repo
         self.data_root = data_root  # the bench sets, relative to the repository or absolute
+        # plan as if every grid had chosen the config's own rate: the size of the whole
+        # protocol before any grid ran (the dry run's estimate); never for running
+        self.assume_grid = assume_grid
         self.plan = Plan()
 
     # -- helpers --------------------------------------------------------------------------
@@ -178,10 +182,12 @@ class Planner:
             value = run.record().get('val_best')
             if value is not None:
                 values[lr] = value
+        default = load_config(config_path(family, task), self.repo).optim_wrapper.optimizer.lr
+        if self.assume_grid:
+            return True, min(grid, key=lambda lr: (abs(lr - default), lr))
         if len(values) < len(grid):
             self.plan.wait(f'{family}/{task}: learning rate (grid on validation)')
             return False, None
-        default = load_config(config_path(family, task), self.repo).optim_wrapper.optimizer.lr
         return True, max(values, key=lambda lr: (values[lr], -abs(lr - default), -lr))
 
     def prompt_run(

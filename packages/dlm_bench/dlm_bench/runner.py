@@ -184,6 +184,18 @@ class Clock:
                 return prefix, run.task
         return 'dlm', run.task
 
+    @classmethod
+    def from_records(cls, records: list, jobs: int = 1) -> Clock:
+        """A clock that knows the wall times of earlier runs (``docs/results.json``'s
+        records, one per run), so that an estimate starts from this benchmark's measures."""
+        clock, seen = cls(jobs), set()
+        for record in records:
+            if record.get('wall_s') and record['name'] not in seen:
+                seen.add(record['name'])
+                run = Run(record['name'], record['method'], record['primary'], None, '', '')
+                clock.add(run, float(record['wall_s']))
+        return clock
+
     def add(self, run: Run, seconds: float) -> None:
         self.measured.setdefault(self.family(run), []).append(seconds)
 
