@@ -179,7 +179,9 @@ def replicates_per_video(metric: Metric, path: str, value: float) -> dict | None
             f'{path}: expected {{"videos": [...], "replicates": R, "seed": s, "values": '
             f'[...], "value": v}} ({error!r})'
         ) from None
-    if len(values) != replicates or not values:
+    if not values:
+        raise ValueError(f'{path}: it holds no replicate values (replicates {replicates})')
+    if len(values) != replicates:
         raise ValueError(f'{path}: "replicates" is {replicates} but it holds {len(values)} values')
     if videos != sorted(set(videos)):
         raise ValueError(f'{path}: "videos" must be the sorted unique test videos')
