@@ -108,9 +108,10 @@ val_dataloader = dict(
 )
 test_dataloader = val_dataloader
 
-# COCO bbox AP (bbox_mAP_50 is ImageNet VID's AP50) with pycocotools, per key frame
+# COCO bbox AP (bbox_mAP_50 is ImageNet VID's AP50) with pycocotools, per key frame: mmdet's
+# CocoVideoMetric, able to write AP50 on bootstrap resamples of the videos (replicates_file)
 val_evaluator = dict(
-    type='CocoVideoMetric',
+    type='CocoVideoMetricWithResamples',
     metric='bbox',
     ann_file=f'{data_root}/annotations/imagenet_vid_val.json',
 )

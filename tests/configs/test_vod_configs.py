@@ -3,6 +3,7 @@
 import os.path as osp
 
 import torch
+from mmdet.evaluation.metrics import CocoVideoMetric
 from mmdet.models.backbones import ResNet
 from mmdet.models.detectors import DeformableDETR
 from mmdet.structures import DetDataSample, TrackDataSample
@@ -37,21 +38,22 @@ def test_the_real_config_builds_a_resnet50_deformable_detr_with_a_temporal_stage
     data = cfg.train_dataloader.dataset
     assert data.type == 'ImagenetVIDDataset' and data.data_root == 'data/ILSVRC/'
     assert data.ann_file == 'annotations/imagenet_vid_train.json'
-    assert cfg.test_evaluator.type == 'CocoVideoMetric'
+    assert cfg.test_evaluator.type == 'CocoVideoMetricWithResamples'
     plugin = build_from(
         TASKS, dict(type='tasks_detection.VideoObjectDetectionTask', model=cfg.model.to_dict())
     )
     assert (plugin.embed_dim, plugin.num_layers, plugin.tap_layer) == (256, 6, 3)
 
 
-def test_the_demo_config_builds_and_its_metric_is_mmdets_coco_video_metric():
+def test_the_demo_config_builds_and_its_metric_is_mmdets_coco_video_metric_with_resamples():
     cfg = Config.fromfile(DEMO_CONFIG)
     assert cfg.data_root == 'data/demo/imagenet_vid'
     model = build_model(cfg)
     assert isinstance(model.detector, DeformableDETR)
     with DefaultScope.overwrite_default_scope('tasks_detection'):
         metric = METRICS.build(dict(cfg.test_evaluator, ann_file=None))
-    assert type(metric).__name__ == 'CocoVideoMetric'
+    assert type(metric).__name__ == 'CocoVideoMetricWithResamples'
+    assert isinstance(metric, CocoVideoMetric) and metric.replicates_file is None
     inputs = torch.rand(1, 3, 3, 64, 64)
     frames = [DetDataSample(metainfo=dict(img_shape=(64, 64), batch_input_shape=(64, 64)))]
     track = TrackDataSample()

@@ -254,3 +254,42 @@ def test_a_work_dir_trained_otherwise_is_told_apart_from_the_plans_run(tmp_path)
     assert 'model.primary.checkpoint=w/full/ssv2/seed0/chosen.pth (this plan: other/' in (
         run.mismatch(runner.train_command(dataclasses.replace(run, model_options=elsewhere), False))
     )
+
+
+def test_map_runs_ask_their_metric_for_video_replicates_and_check_them(tmp_path):
+    import json
+
+    run = Run('dlm/ava/seed0', 'dlm', 'ava', 0, 'configs/dlm/ava_aux5.py',
+              'runs/dlm/ava/seed0', repo=str(tmp_path))  # fmt: skip
+    command = runner.test_command(run, 'static', 'chosen.pth')
+    expected = 'test_evaluator.replicates_file=runs/dlm/ava/seed0/test_replicates_static.json'
+    assert expected in command and not any('per_video_file' in c for c in command)
+    assert run.replicates_file('static') == str(
+        tmp_path / 'runs/dlm/ava/seed0/test_replicates_static.json'
+    )
+    for task in ('thumos14', 'imagenet_vid', 'youtube_vis'):
+        other = dataclasses.replace(run, task=task)
+        assert any('replicates_file' in c for c in runner.test_command(other, None, None))
+    for task in ('ssv2', '50salads'):  # accuracy, F1 counts: no replicates
+        other = dataclasses.replace(run, task=task)
+        assert not any('replicates_file' in c for c in runner.test_command(other, None, None))
+
+    # AVA reports mAP/overall in [0, 1]; the record holds percent
+    path = tmp_path / 'replicates.json'
+    table = dict(videos=['a', 'b'], replicates=2, seed=0, values=[0.5, 0.75], value=0.625)
+    path.write_text(json.dumps(table))
+    found = records.replicates_per_video(METRICS['ava'], str(path), 62.5)
+    assert found == dict(videos=['a', 'b'], replicate_values=[50.0, 75.0], replicate_seed=0)
+    with pytest.raises(ValueError, match=r'replicates.json: its "value" gives mAP/overall '
+                                         r'62.500000, but the run scored 60.000000'):  # fmt: skip
+        records.replicates_per_video(METRICS['ava'], str(path), 60.0)
+    path.write_text(json.dumps(dict(table, values=[0.5])))
+    with pytest.raises(ValueError, match=r'replicates.json: "replicates" is 2 but it holds 1'):
+        records.replicates_per_video(METRICS['ava'], str(path), 62.5)
+    path.write_text(json.dumps(dict(table, videos=['b', 'a'])))
+    with pytest.raises(ValueError, match='"videos" must be the sorted unique test videos'):
+        records.replicates_per_video(METRICS['ava'], str(path), 62.5)
+    path.write_text('{"videos": []}')
+    with pytest.raises(ValueError, match=r'replicates.json: expected \{"videos"'):
+        records.replicates_per_video(METRICS['ava'], str(path), 62.5)
+    assert records.replicates_per_video(METRICS['ava'], str(tmp_path / 'none.json'), 1) is None

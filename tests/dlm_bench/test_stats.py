@@ -127,3 +127,56 @@ def test_f1_pairs_each_seed_with_its_own_seed():
     a, b = f1_records('dlm', seeds), f1_records('full', seeds)
     c = stats.compare(a + b, '50salads', {'method': 'dlm'}, {'method': 'full'})
     assert (c.diff, c.low, c.high) == pytest.approx((0.0, 0.0, 0.0)) and c.verdict == 'tie'
+
+
+def replicate_records(method, values, replicates, videos=('a', 'b', 'c'), seed=0):
+    """mAP records: each seed's value and its values on the shared video resamples."""
+    out = records(method, values, primary='thumos14')
+    for record, values_r in zip(out, replicates):
+        record.update(videos=list(videos), replicate_values=values_r, replicate_seed=seed)
+    return out
+
+
+def test_map_replicates_pair_video_resamples_and_seeds():
+    rng = np.random.default_rng(0)
+    base = rng.normal(50, 5, size=(3, 200))  # 3 seeds x 200 video resamples
+    b = replicate_records('full', [50.0, 52.0, 48.0], base.tolist())
+    # A = B + 1.5 on every replicate of every seed: exactly [1.5, 1.5]
+    a = replicate_records('dlm', [51.5, 53.5, 49.5], (base + 1.5).tolist())
+    c = stats.compare(a + b, 'thumos14', {'method': 'dlm'}, {'method': 'full'})
+    assert (c.diff, c.low, c.high) == pytest.approx((1.5, 1.5, 1.5))
+    assert c.verdict == 'ahead' and c.videos == 3 and c.basis == '3 test videos x 3 seeds'
+
+
+def test_replicate_bootstrap_by_hand():
+    # one seed: the interval is the percentiles of the video resamples' differences
+    diff = np.arange(201, dtype=float)  # resample r: a difference of r
+    mean, low, high = stats.bootstrap_replicates([7.0], [diff], minus=([2.0], [0 * diff]))
+    assert mean == 5.0 and (low, high) == pytest.approx((5.0, 195.0))
+    # two seeds with differences +1 and -1 on every resample: replicate r draws the seeds
+    # with replacement, so it is +1 (both draws seed 0), -1, or 0
+    a = [[1.0] * 400, [-1.0] * 400]
+    mean, low, high = stats.bootstrap_replicates([1.0, -1.0], a)
+    assert mean == 0.0 and (low, high) == (-1.0, 1.0)
+    with pytest.raises(ValueError, match=r'expected \(seeds,\) values and \(seeds, R\)'):
+        stats.bootstrap_replicates([1.0], [1.0, 2.0])
+
+
+def test_map_replicates_of_other_videos_or_resamples_are_refused():
+    a = replicate_records('dlm', [51.0], [[51.0, 52.0]])
+    other_videos = replicate_records('full', [50.0], [[50.0, 50.0]], videos=('a', 'b', 'd'))
+    with pytest.raises(ValueError, match='their test videos differ'):
+        stats.compare(a + other_videos, 'thumos14', {'method': 'dlm'}, {'method': 'full'})
+    other_seed = replicate_records('full', [50.0], [[50.0, 50.0]], seed=1)
+    with pytest.raises(ValueError, match='their replicates are of other video resamples'):
+        stats.compare(a + other_seed, 'thumos14', {'method': 'dlm'}, {'method': 'full'})
+
+
+def test_map_records_without_replicates_fall_back_to_seeds_only():
+    a = replicate_records('dlm', [51.0, 53.0, 50.0], [[51.0, 52.0]] * 3)
+    b = records('full', [50.0, 51.0, 49.0], primary='thumos14')  # an earlier run's records
+    c = stats.compare(a + b, 'thumos14', {'method': 'dlm'}, {'method': 'full'})
+    assert c.videos == 0 and c.basis == '3 seeds only'
+    mean, low, high = stats.mean_interval(a, {'method': 'dlm'})
+    assert mean == pytest.approx(154 / 3) and (low, high) == pytest.approx((51.0, 52.0), abs=0.03)
+    assert stats.mean_interval(b, {'method': 'full'})[0] == pytest.approx(50.0)

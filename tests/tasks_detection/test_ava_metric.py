@@ -155,3 +155,58 @@ def test_baseline_finds_kinetics_clip_proposals_by_youtube_id():
     proposals = {'abcdefghijk,0011': None, 'a_b_cdefghij,0903': None}
     assert _proposal_key('abcdefghijk_000010_000012', 11, proposals) == 'abcdefghijk,0011'
     assert _proposal_key('a_b_cdefghij', 903, proposals) == 'a_b_cdefghij,0903'  # AVA id
+
+
+def test_replicates_file_holds_the_map_of_each_video_resample(tmp_path):
+    import json
+
+    from dlm_core.evaluation import video_resamples
+
+    # walk only. a: one person found at 0.9; b: a false positive at 0.95, its person at 0.5.
+    # both once: FP, TP, TP -> VOC AP 2/3; a twice: TP, TP -> 1; b twice: FP, FP, TP, TP
+    # -> precision 1/2 at full recall -> 1/2. Wave has no ground truth: not averaged.
+    files = write_files(tmp_path, [row('a', 902, PERSON_0, 1), row('b', 902, PERSON_0, 1)])
+    predictions = [
+        detections('a', 902, [(PERSON_0, (0.9, 0.0))]),
+        detections('b', 902, [(PERSON_1, (0.95, 0.0)), (PERSON_0, (0.5, 0.0))]),
+    ]
+    out = tmp_path / 'replicates.json'
+    normal = evaluate(AVAFrameMAP, files, predictions, replicates_file=str(out), replicates=20)
+    table = json.loads(out.read_text())
+    assert table['videos'] == ['a', 'b'] and table['replicates'] == 20
+    assert table['value'] == normal['overall'] == pytest.approx(2 / 3, abs=1e-4)
+    by_draw = {(0, 0): 1.0, (1, 1): 0.5, (0, 1): 2 / 3, (1, 0): 2 / 3}
+    draws = [tuple(d) for d in video_resamples(['b', 'a'], 20)]
+    assert {(0, 0), (1, 1)} <= set(draws)
+    assert table['values'] == pytest.approx([by_draw[d] for d in draws], abs=1e-4)
+
+
+def test_a_resample_drawing_a_video_twice_is_the_metric_on_its_copies(tmp_path):
+    import json
+
+    from dlm_core.evaluation import video_resamples
+
+    rng = np.random.default_rng(2)
+    gt_rows, predictions, excluded = [], [], ['v1,0903']
+    for video in ('v0', 'v1', 'v2'):
+        for stamp in (902, 903):
+            box = tuple(rng.uniform(0, 0.4, 2)) + tuple(rng.uniform(0.6, 1.0, 2))
+            gt_rows.append(row(video, stamp, box, int(rng.integers(1, 3))))
+            noisy = tuple(np.clip(np.array(box) + rng.normal(0, 0.05, 4), 0, 1))
+            predictions.append(detections(video, stamp, [(noisy, tuple(rng.random(2)))]))
+    out = tmp_path / 'replicates.json'
+    files = write_files(tmp_path, gt_rows, excluded)
+    evaluate(AVAFrameMAP, files, predictions, replicates_file=str(out))
+    table = json.loads(out.read_text())
+    draws = video_resamples(['v0', 'v1', 'v2'], 200)
+    twice = next(r for r, d in enumerate(draws) if sorted(d) == [1, 1, 2])  # v1, v1, v2
+    # the same by hand: v1 copied as "v1#2" (its exclusion too), v0 left out
+    copies = tmp_path / 'copies'
+    copies.mkdir()
+    copied_rows = [r for r in gt_rows if r.startswith(('v1,', 'v2,'))]
+    copied_rows += [r.replace('v1,', 'v1#2,') for r in gt_rows if r.startswith('v1,')]
+    copied_files = write_files(copies, copied_rows, excluded + ['v1#2,0903'])
+    kept = [p for p in predictions if p['video_id'] in ('v1', 'v2')]
+    kept += [dict(p, video_id='v1#2') for p in predictions if p['video_id'] == 'v1']
+    by_hand = evaluate(AVAFrameMAP, copied_files, kept)['overall']
+    assert table['values'][twice] == pytest.approx(by_hand, abs=1e-12)

@@ -6,6 +6,7 @@ import json
 import numpy as np
 import pytest
 
+from dlm_core.evaluation import video_resamples
 from tasks_detection.evaluation import TemporalDetectionMAP, detection_map
 from tests.helpers.thumos_predictions import predict
 
@@ -28,8 +29,8 @@ def write_json(path, videos, subset='Test', classes=('Jump', 'Run')):
     return str(path)
 
 
-def run_metric(ann_file, predictions):
-    metric = TemporalDetectionMAP(ann_file=ann_file, subset='Test')
+def run_metric(ann_file, predictions, **kwargs):
+    metric = TemporalDetectionMAP(ann_file=ann_file, subset='Test', **kwargs)
     metric.dataset_meta = dict(classes=('Jump', 'Run'))  # what the Evaluator sets
     metric.process({}, predict(predictions))
     return metric.compute_metrics(metric.results)
@@ -128,3 +129,38 @@ def test_agrees_with_activitynet_localization_reading_files(tmp_path):
     np.testing.assert_allclose(reference.ap[:, order], ap)
     assert has_gt.all()
     np.testing.assert_allclose(reference_map, ap.mean(axis=1))
+
+
+def test_replicates_file_holds_the_map_of_each_video_resample(tmp_path):
+    # v1: one hit at 0.9; v2: a false positive at 0.95 and a hit at 0.5.
+    # both once: FP, TP, TP -> precision 1/2 at recall 1/2, 2/3 at 1 -> AP 2/3
+    # v1 twice: TP, TP -> 1; v2 twice: FP, FP, TP, TP -> precision 1/2 at recall 1 -> 1/2
+    ann = write_json(tmp_path / 'gt.json', {'v1': [(0, 10, 0)], 'v2': [(0, 10, 0)]})
+    predictions = {'v1': [(0, 10, 0, 0.9)], 'v2': [(40, 50, 0, 0.95), (0, 10, 0, 0.5)]}
+    out = tmp_path / 'replicates.json'
+    normal = run_metric(ann, predictions, replicates_file=str(out), replicates=20)
+    table = json.loads(out.read_text())
+    assert table['videos'] == ['v1', 'v2'] and table['replicates'] == 20
+    assert table['value'] == normal['mAP'] == pytest.approx(100 * 2 / 3)
+    by_draw = {(0, 0): 100.0, (1, 1): 50.0, (0, 1): 100 * 2 / 3, (1, 0): 100 * 2 / 3}
+    draws = [tuple(d) for d in video_resamples(['v2', 'v1'], 20)]
+    assert {(0, 0), (1, 1)} <= set(draws)
+    assert table['values'] == pytest.approx([by_draw[d] for d in draws])
+
+
+def test_a_resample_drawing_a_video_twice_is_the_metric_on_its_copies(tmp_path):
+    rng = np.random.default_rng(1)
+    truth = {f'v{v}': [(s, s + 8, int(rng.integers(2))) for s in (5, 40)] for v in range(3)}
+    predictions = {
+        vid: [(t0 + rng.normal(0, 2), t1, c, rng.random()) for t0, t1, c in items * 2]
+        for vid, items in truth.items()
+    }
+    out = tmp_path / 'replicates.json'
+    run_metric(write_json(tmp_path / 'gt.json', truth), predictions, replicates_file=str(out))
+    table = json.loads(out.read_text())
+    draws = video_resamples(truth, 200)
+    twice = next(r for r, d in enumerate(draws) if sorted(d) == [0, 0, 2])  # v0, v0, v2
+    copies = {'v0': truth['v0'], 'v0#2': truth['v0'], 'v2': truth['v2']}
+    copied = {vid: predictions[vid.split('#')[0]] for vid in copies}
+    by_hand = run_metric(write_json(tmp_path / 'copies.json', copies), copied)
+    assert table['values'][twice] == pytest.approx(by_hand['mAP'])

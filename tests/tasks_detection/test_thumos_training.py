@@ -36,3 +36,25 @@ def test_demo_config_trains_and_tools_test_reports_map(tmp_path, capsys):
     assert {'mAP@0.3', 'mAP@0.5', 'mAP@0.7', 'mAP'} <= set(metrics)
     assert "'mAP':" in printed
     assert 0 <= metrics['mAP'] <= 100
+
+
+def test_a_test_run_writes_video_replicates_whose_full_value_is_its_map(tmp_path):
+    """What dlm_bench's mAP intervals read: the replicates file of a real test run (the demo
+    config, an untrained model), over the test videos and agreeing with the run's mAP."""
+    import json
+
+    from dlm_bench.catalog import METRICS
+    from dlm_bench.records import replicates_per_video
+
+    root = str(tmp_path / 'thumos14')
+    write_demo('thumos14', root, seed=0, limit=6)
+    cfg = demo_config('configs/tasks/thumos14_demo.py', 'data/demo/thumos14', root)
+    cfg.work_dir = str(tmp_path / 'work')
+    out = str(tmp_path / 'replicates.json')
+    cfg.merge_from_dict({'test_evaluator.replicates_file': out, 'test_evaluator.replicates': 20})
+    metrics = Runner.from_cfg(cfg).test()
+    found = replicates_per_video(METRICS['thumos14'], out, metrics['mAP'])
+    with open(cfg.test_evaluator.ann_file) as handle:
+        database = json.load(handle)['database']
+    assert found['videos'] == sorted(v for v, d in database.items() if d['subset'] == 'Test')
+    assert len(found['replicate_values']) == 20

@@ -102,3 +102,19 @@ def test_demo_training_lowers_the_loss_and_tools_test_prints_video_ap(tmp_path, 
     assert int(runner.model.ema_steps) == 8 * 6
     metrics = runner.val_loop.run()  # static prompts, no auxiliary model
     assert set(metrics) >= KEYS
+
+
+def test_a_test_run_writes_video_replicates_whose_full_value_is_its_video_ap(tmp_path):
+    """What dlm_bench's video AP intervals read: the replicates file of a real test run
+    (the demo config, an untrained model), agreeing with the run's video AP."""
+    from dlm_bench.catalog import METRICS
+    from dlm_bench.records import replicates_per_video
+
+    root = demo_set(num_train=4, num_valid=3)
+    cfg = demo_run_config(root, tmp_path / 'vis', epochs=1)
+    out = str(tmp_path / 'replicates.json')
+    cfg.merge_from_dict({'test_evaluator.replicates_file': out, 'test_evaluator.replicates': 20})
+    metrics = Runner.from_cfg(cfg).test()
+    metric = METRICS['youtube_vis']
+    found = replicates_per_video(metric, out, metrics[metric.key] * metric.scale)
+    assert len(found['videos']) == 3 and len(found['replicate_values']) == 20

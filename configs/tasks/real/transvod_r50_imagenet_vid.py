@@ -101,9 +101,10 @@ val_dataloader = dict(
 )
 test_dataloader = val_dataloader
 
-# ImageNet VID's AP50 is COCO's bbox_mAP_50 (pycocotools)
+# ImageNet VID's AP50 is COCO's bbox_mAP_50 (pycocotools; mmdet's CocoVideoMetric, able to
+# write it on bootstrap resamples of the videos: replicates_file)
 val_evaluator = dict(
-    type='CocoVideoMetric',
+    type='CocoVideoMetricWithResamples',
     metric='bbox',
     ann_file=f'{data_root}annotations/imagenet_vid_val.json',
     backend_args=backend_args,

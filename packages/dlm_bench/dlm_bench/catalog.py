@@ -63,8 +63,9 @@ class Metric:
     """A primary metric: its key in tools/test.py's metrics, its scale to percent, and how
     per-video scores come out of a test run (``accuracy``: one 0/1 per dumped sample;
     ``f1_counts``: each video's TP/FP/FN, which the metric writes to the run's
-    ``per_video_file``, F1 of their sums; ``seeds``: not derivable per video, intervals
-    bootstrap over seeds only)."""
+    ``per_video_file``, F1 of their sums; ``replicates``: no sum over videos (mAP), so the
+    metric writes its own value on fixed bootstrap resamples of the test videos to the
+    run's ``replicates_file``; ``seeds``: none, intervals bootstrap over seeds only)."""
 
     key: str
     scale: float
@@ -73,15 +74,15 @@ class Metric:
 
 
 _TOP1 = Metric('acc/top1', 100.0, 'top-1', per_video='accuracy')
-_AVA = Metric('mAP/overall', 100.0, 'frame mAP@0.5')
+_AVA = Metric('mAP/overall', 100.0, 'frame mAP@0.5', per_video='replicates')
 _F1 = Metric('f1@50', 1.0, 'F1@50', per_video='f1_counts')
 METRICS = {
     'ssv2': _TOP1,
     'ava': _AVA,
-    'thumos14': Metric('mAP', 1.0, 'mAP@0.3:0.7'),
+    'thumos14': Metric('mAP', 1.0, 'mAP@0.3:0.7', per_video='replicates'),
     '50salads': _F1,
-    'imagenet_vid': Metric('coco/bbox_mAP_50', 100.0, 'AP50'),
-    'youtube_vis': Metric('youtube_vis/segm_mAP', 100.0, 'video AP'),
+    'imagenet_vid': Metric('coco/bbox_mAP_50', 100.0, 'AP50', per_video='replicates'),
+    'youtube_vis': Metric('youtube_vis/segm_mAP', 100.0, 'video AP', per_video='replicates'),
     'ucf101': _TOP1,
     'hmdb51': _TOP1,
     'foundation': Metric('acc/top1', 100.0, 'top-1 (latent labels)'),

@@ -5,7 +5,10 @@ train_head, trainable_percent, iterations, wall_s``; test records of metrics tha
 scored per video also hold ``videos`` and ``per_video`` (the per-video scores whose mean is
 the metric), so that intervals bootstrap over test videos. F1 over summed counts holds
 ``videos`` and ``per_video_counts`` (each video's TP/FP/FN: a replicate sums the resampled
-videos' counts). Where neither exists (mAP), intervals bootstrap over seeds only
+videos' counts). mAP, no sum over videos, holds ``videos`` (sorted), ``replicate_values``
+(the metric, in percent, on fixed bootstrap resamples of those videos, the same resamples
+for every run: the metric's ``replicates_file``) and ``replicate_seed``. Records without
+any of these (runs made before the mAP metrics wrote replicates) bootstrap over seeds only
 (``stats`` says which it used).
 """
 
@@ -159,6 +162,42 @@ def f1_counts_per_video(metric: Metric, path: str, value: float) -> tuple | None
     return ids, counts.tolist()
 
 
+def replicates_per_video(metric: Metric, path: str, value: float) -> dict | None:
+    """``{videos, replicate_values, replicate_seed}`` of the ``metric.key`` replicates file
+    a test run's metric wrote (values scaled to percent as the record's), or None without
+    one. Its ``value`` (every video once) must be the run's ``value``: a file that is not
+    is an error, never an interval."""
+    if not osp.isfile(path):
+        return None
+    with open(path) as handle:
+        table = json.load(handle)
+    try:
+        videos, values = list(table['videos']), [float(v) for v in table['values']]
+        full, seed, replicates = float(table['value']), int(table['seed']), table['replicates']
+    except (KeyError, TypeError, ValueError) as error:
+        raise ValueError(
+            f'{path}: expected {{"videos": [...], "replicates": R, "seed": s, "values": '
+            f'[...], "value": v}} ({error!r})'
+        ) from None
+    if not values:
+        raise ValueError(f'{path}: it holds no replicate values (replicates {replicates})')
+    if len(values) != replicates:
+        raise ValueError(f'{path}: "replicates" is {replicates} but it holds {len(values)} values')
+    if videos != sorted(set(videos)):
+        raise ValueError(f'{path}: "videos" must be the sorted unique test videos')
+    scaled = full * metric.scale
+    if abs(scaled - value) > 1e-6 * max(1.0, abs(value)):
+        raise ValueError(
+            f'{path}: its "value" gives {metric.key} {scaled:.6f}, but the run scored '
+            f'{value:.6f}: the file is not from this test'
+        )
+    return dict(
+        videos=videos,
+        replicate_values=[v * metric.scale for v in values],
+        replicate_seed=seed,
+    )
+
+
 def f1_scores(counts: np.ndarray) -> np.ndarray:
     """F1 (0-100) of ``(..., videos, 3)`` TP/FP/FN counts summed over the videos:
     ``2 TP / (2 TP + FP + FN)``, 0 where that is 0 / 0."""
@@ -233,6 +272,10 @@ def run_records(run) -> list:
             counts = f1_counts_per_video(metric, run.per_video_file(mode), record['value'])
             if counts is not None:
                 record['videos'], record['per_video_counts'] = counts
+        if metric.per_video == 'replicates':
+            replicates = replicates_per_video(metric, run.replicates_file(mode), record['value'])
+            if replicates is not None:
+                record.update(replicates)
         out.append(record)
     return out
 

@@ -95,6 +95,9 @@ def test_command(run: Run, mode: str | None, checkpoint: str | None) -> list:
     if METRICS[run.task].per_video == 'f1_counts':  # each video's counts, for the intervals
         per_video = osp.join(run.work_dir, osp.basename(run.per_video_file(mode)))
         values['test_evaluator.per_video_file'] = per_video
+    if METRICS[run.task].per_video == 'replicates':  # mAP on the shared video resamples
+        replicates = osp.join(run.work_dir, osp.basename(run.replicates_file(mode)))
+        values['test_evaluator.replicates_file'] = replicates
     if mode is not None:
         values['model.infer_mode'] = mode
     return command + (['--cfg-options', *options(values)] if values else [])

@@ -53,6 +53,11 @@ class Run:
         """Where a metric that writes per-video counts (``per_video_file``) puts them."""
         return self.path(f'test_per_video{"" if mode is None else "_" + mode}.json')
 
+    def replicates_file(self, mode: str | None) -> str:
+        """Where a metric evaluated on bootstrap resamples of the test videos
+        (``replicates_file``) puts its values."""
+        return self.path(f'test_replicates{"" if mode is None else "_" + mode}.json')
+
     def record(self) -> dict:
         try:
             with open(self.path('run.json')) as handle:

@@ -5,7 +5,11 @@ seed k) and the same test videos. Each bootstrap replicate resamples the shared 
 the shared test videos with replacement and recomputes the mean difference; the interval
 is the 2.5 and 97.5 percentiles of the replicates. F1 over summed counts
 (``per_video_counts``) resamples the videos' TP/FP/FN and recomputes F1 from their sums.
-Where a metric has no per-video form (its records carry neither), replicates resample
+mAP, no sum over videos, comes with the metric recomputed by the run itself on fixed
+bootstrap resamples of the test videos (``replicate_values``: resample ``r`` is the same
+for every run on those videos); replicate ``r`` of the interval resamples the shared seeds
+and takes video resample ``r`` for all of them (:func:`bootstrap_replicates`). Where a
+metric has no per-video form (records of earlier runs carry none), replicates resample
 seeds only. The verdict is
 ``ahead`` when the interval lies above 0, ``behind`` below, ``tie`` when it contains 0.
 """
@@ -105,38 +109,93 @@ def bootstrap_f1(counts: np.ndarray, minus=None, replicates: int = REPLICATES, s
     return float(mean.mean()), float(low), float(high)
 
 
+def bootstrap_replicates(values, replicates, minus=None, seed: int = 0) -> tuple:
+    """``(mean, low, high)`` of a metric from each seed's value ``(seeds,)`` and its values
+    on the shared video resamples ``(seeds, R)``, or of the paired difference with
+    ``minus`` (``(values, replicates)`` of B, same shapes, same resamples). Replicate ``r``
+    draws seeds with replacement and uses video resample ``r`` for every drawn seed."""
+    values, replicates = np.asarray(values, float), np.asarray(replicates, float)
+    if replicates.ndim != 2 or replicates.size == 0 or values.shape != replicates.shape[:1]:
+        raise ValueError(
+            f'bootstrap_replicates: expected (seeds,) values and (seeds, R) replicates, got '
+            f'{values.shape} and {replicates.shape}'
+        )
+    if minus is not None:
+        b_values, b_replicates = (np.asarray(m, float) for m in minus)
+        if b_values.shape != values.shape or b_replicates.shape != replicates.shape:
+            raise ValueError(
+                f'bootstrap_replicates: {replicates.shape} replicates against {b_replicates.shape}'
+            )
+        values, replicates = values - b_values, replicates - b_replicates
+    seeds, count = replicates.shape
+    drawn = np.random.default_rng(seed).integers(0, seeds, size=(count, seeds))
+    per_replicate = replicates[drawn, np.arange(count)[:, None]].mean(axis=1)
+    tail = (1 - LEVEL) / 2 * 100
+    low, high = np.percentile(per_replicate, [tail, 100 - tail])
+    return float(values.mean()), float(low), float(high)
+
+
+def _same_resamples(records: list) -> bool:
+    """Whether the records' replicates are of the same video resamples."""
+    keys = {
+        (tuple(r['videos']), r.get('replicate_seed'), len(r['replicate_values'])) for r in records
+    }
+    return len(keys) == 1
+
+
 def _select(records: list, **where) -> list:
     return [r for r in records if all(r.get(k) == v for k, v in where.items())]
 
 
-def paired(records: list, a: dict, b: dict, split: str = 'test') -> tuple:
-    """``(seeds, a values, b values)`` of two selections of records; values are per-video
-    score lists where both sides have them for every seed, else the metric values. A
-    ``b`` with one record of seed None (a model without seeds) pairs with every seed."""
+#: per-video fields of a test record, in the order they are preferred
+PER_VIDEO_FIELDS = ('per_video', 'per_video_counts', 'replicate_values')
+
+
+def _pairs(records: list, a: dict, b: dict, split: str = 'test') -> tuple:
+    """``(seeds, per-video field or None, a's records, b's records)`` by seed."""
     ra = {r['seed']: r for r in _select(records, split=split, **a)}
     rb = {r['seed']: r for r in _select(records, split=split, **b)}
     if list(rb) == [None]:
         rb = {seed: rb[None] for seed in ra}
     seeds = tuple(sorted(s for s in ra if s in rb))
     if not seeds:
-        return (), None, None
+        return (), None, ra, rb
     field = next(
-        (f for f in ('per_video', 'per_video_counts')
-         if all(f in ra[s] and f in rb[s] for s in seeds)),
-        None,
-    )  # fmt: skip
+        (f for f in PER_VIDEO_FIELDS if all(f in ra[s] and f in rb[s] for s in seeds)), None
+    )
     if field is None:
-        return seeds, [ra[s]['value'] for s in seeds], [rb[s]['value'] for s in seeds]
+        return seeds, None, ra, rb
     for s in seeds:
         if ra[s]['videos'] != rb[s]['videos']:
             raise ValueError(
                 f'{ra[s].get("name")} and {rb[s].get("name")}: their test videos differ '
                 f'({len(ra[s]["videos"])} vs {len(rb[s]["videos"])}); no paired comparison'
             )
+        if field == 'replicate_values' and not _same_resamples([ra[s], rb[s]]):
+            raise ValueError(
+                f'{ra[s].get("name")} and {rb[s].get("name")}: their replicates are of '
+                'other video resamples (seed or count differ); no paired comparison'
+            )
     videos = ra[seeds[0]]['videos']
     for s in seeds[1:]:
         if ra[s]['videos'] != videos:
             raise ValueError(f'{ra[s].get("name")}: its test videos differ from seed {seeds[0]}')
+    if field == 'replicate_values' and not _same_resamples([ra[s] for s in seeds]):
+        raise ValueError(
+            f"{ra[seeds[0]].get('name')}: its seeds' replicates are of other video resamples"
+        )
+    return seeds, field, ra, rb
+
+
+def paired(records: list, a: dict, b: dict, split: str = 'test') -> tuple:
+    """``(seeds, a values, b values)`` of two selections of records; values are per-video
+    scores (or counts, or replicates) where both sides have them for every seed, else the
+    metric values. A ``b`` with one record of seed None (a model without seeds) pairs with
+    every seed."""
+    seeds, field, ra, rb = _pairs(records, a, b, split)
+    if not seeds:
+        return (), None, None
+    field = field or 'value'
     return seeds, [ra[s][field] for s in seeds], [rb[s][field] for s in seeds]
 
 
@@ -146,10 +205,21 @@ def compare(
     """The paired comparison of selections ``a`` and ``b`` (record field filters) on
     ``primary``; None when they share no seed, or share one seed without per-video
     scores (no interval can be formed)."""
-    seeds, va, vb = paired(records, {'primary': primary, **a}, {'primary': primary, **b})
+    seeds, field, ra, rb = _pairs(records, {'primary': primary, **a}, {'primary': primary, **b})
     if not seeds:
         return None
-    va, vb = np.asarray(va, float), np.asarray(vb, float)
+    if field == 'replicate_values':  # the metric on the shared video resamples
+        sides = [
+            ([r[s]['value'] for s in seeds], [r[s]['replicate_values'] for s in seeds])
+            for r in (ra, rb)
+        ]
+        mean, low, high = bootstrap_replicates(*sides[0], minus=sides[1], seed=seed)
+        videos = len(ra[seeds[0]]['videos'])
+        return Comparison(
+            a_name, b_name, primary, mean, low, high, seeds, videos, verdict(low, high)
+        )
+    va = np.asarray([ra[s][field or 'value'] for s in seeds], float)
+    vb = np.asarray([rb[s][field or 'value'] for s in seeds], float)
     if va.ndim == 3:  # per-video counts (seeds, videos, 3)
         mean, low, high = bootstrap_f1(va, vb, seed=seed)
         videos = va.shape[1]
@@ -164,7 +234,8 @@ def compare(
 
 def mean_interval(records: list, where: dict, seed: int = 0) -> tuple | None:
     """``(mean, low, high)`` of one selection's values: over videos and seeds where every
-    record has per-video scores, else over seeds (None with fewer than two)."""
+    record has per-video scores (or replicates), else over seeds (None with fewer than
+    two)."""
     chosen = _select(records, split='test', **where)
     if not chosen:
         return None
@@ -173,6 +244,10 @@ def mean_interval(records: list, where: dict, seed: int = 0) -> tuple | None:
         return bootstrap(np.asarray([r['per_video'] for r in chosen], float), seed=seed)
     if all('per_video_counts' in r for r in chosen) and same_videos:
         return bootstrap_f1([r['per_video_counts'] for r in chosen], seed=seed)
+    if all('replicate_values' in r for r in chosen) and _same_resamples(chosen):
+        return bootstrap_replicates(
+            [r['value'] for r in chosen], [r['replicate_values'] for r in chosen], seed=seed
+        )
     if len(chosen) < 2:
         return float(chosen[0]['value']), None, None
     return bootstrap(np.asarray([r['value'] for r in chosen], float), seed=seed)

@@ -12,7 +12,9 @@ mmaction2's evaluator scores whatever keyframes its ``ann_file`` holds: predicti
 other keyframes (an evaluator left on another annotation file than the dataset's) give
 mAP 0.0 without a word. Here the predicted keyframes must be the ground truth's, and its
 files are checked as the dataset's are (blank lines skipped, anything else malformed an
-error naming the file and line).
+error naming the file and line). With ``replicates_file`` the mAP is also evaluated on
+bootstrap resamples of the ground truth's videos (``dlm_core.evaluation.video_resamples``),
+for the benchmark's intervals.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from mmengine.evaluator import BaseMetric
 from mmengine.logging import print_log
 
 from dlm_core.errors import DataError
+from dlm_core.evaluation import copy_name, sorted_videos, write_video_replicates
 
 from ..datasets.ava_annotations import (
     check_ava_annotations,
@@ -44,17 +47,16 @@ def _nonblank(lines: Iterable[str]) -> Iterator[str]:
     return (line for line in lines if line.strip())
 
 
-def ava_frame_map(
+def read_frame_map_inputs(
     result_file: str,
     label_file: str,
     ann_file: str,
     exclude_file: str | None,
     custom_classes: list[int] | None = None,
-    iou_threshold: float = 0.5,
-) -> tuple[float, dict[int, float]]:
-    """The mean and per-class AP of ``ava_eval`` (``ignore_empty_frames=True``)."""
+) -> dict:
+    """What ``ava_eval`` reads, by mmaction2's readers: the categories, the scored action
+    ids, ground truth and detections (``{'video,stamp': rows}``) and the excluded keyframes."""
     from mmaction.evaluation.functional import ava_utils
-    from mmaction.evaluation.functional.ava_evaluation import metrics
 
     with open(label_file) as f:
         categories, class_whitelist = ava_utils.read_labelmap(_nonblank(f))
@@ -69,8 +71,27 @@ def ava_frame_map(
             excluded = ava_utils.read_exclusions(_nonblank(f))
     with open(result_file) as f:
         boxes, labels, scores = ava_utils.read_csv(_nonblank(f), class_whitelist)
+    return dict(
+        categories=categories,
+        class_whitelist=class_whitelist,
+        gt_boxes=gt_boxes,
+        gt_labels=gt_labels,
+        excluded=excluded,
+        boxes=boxes,
+        labels=labels,
+        scores=scores,
+    )
+
+
+def frame_map(inputs: dict, iou_threshold: float = 0.5) -> tuple[float, dict[int, float]]:
+    """The mean and per-class AP of ``ava_eval`` on :func:`read_frame_map_inputs`'s inputs."""
+    from mmaction.evaluation.functional import ava_utils
+    from mmaction.evaluation.functional.ava_evaluation import metrics
+
+    gt_boxes, gt_labels, excluded = inputs['gt_boxes'], inputs['gt_labels'], inputs['excluded']
+    boxes, labels, scores = inputs['boxes'], inputs['labels'], inputs['scores']
     all_gt_labels = np.concatenate(list(gt_labels.values()))
-    gt_count = {k: np.sum(all_gt_labels == k) for k in class_whitelist}
+    gt_count = {k: np.sum(all_gt_labels == k) for k in inputs['class_whitelist']}
     per_class_scores, per_class_tpfp = defaultdict(list), defaultdict(list)
     for key in gt_boxes:
         if key in excluded:
@@ -86,11 +107,57 @@ def ava_frame_map(
             np.concatenate(per_class_scores[k]), np.concatenate(per_class_tpfp[k]), gt_count[k]
         )
         class_ap[k] = float(metrics.compute_average_precision(precision, recall))
-    names = {c['id']: c['name'] for c in categories}
-    for k, ap in sorted(class_ap.items()):
-        print_log(f'AVA AP of action {k} ({names.get(k, "?")}): {ap:.4f}', logger='current')
     overall = float(np.nanmean(list(class_ap.values()))) if class_ap else 0.0
     return overall, class_ap
+
+
+def ava_frame_map(
+    result_file: str,
+    label_file: str,
+    ann_file: str,
+    exclude_file: str | None,
+    custom_classes: list[int] | None = None,
+    iou_threshold: float = 0.5,
+) -> tuple[float, dict[int, float]]:
+    """The mean and per-class AP of ``ava_eval`` (``ignore_empty_frames=True``)."""
+    inputs = read_frame_map_inputs(result_file, label_file, ann_file, exclude_file, custom_classes)
+    overall, class_ap = frame_map(inputs, iou_threshold)
+    names = {c['id']: c['name'] for c in inputs['categories']}
+    for k, ap in sorted(class_ap.items()):
+        print_log(f'AVA AP of action {k} ({names.get(k, "?")}): {ap:.4f}', logger='current')
+    return overall, class_ap
+
+
+def _video_of(key: str) -> str:
+    return key.rsplit(',', 1)[0]
+
+
+def resampled_inputs(inputs: dict, counts) -> dict:
+    """:func:`read_frame_map_inputs`'s inputs of a resample of the ground truth's videos:
+    video ``v`` (of the sorted ids) ``counts[i]`` times, copy ``k`` under
+    ``copy_name(v, k)``; every video once gives the inputs themselves, in their order."""
+    drawn = dict(zip(sorted_videos(map(_video_of, inputs['gt_boxes'])), map(int, counts)))
+    copies = max(drawn.values(), default=0)
+
+    def rename(key: str, copy: int) -> str:
+        video, stamp = key.rsplit(',', 1)
+        return f'{copy_name(video, copy)},{stamp}'
+
+    def copied(table):
+        keys = [
+            (key, copy)
+            for copy in range(copies)
+            for key in table
+            if drawn.get(_video_of(key), 0) > copy
+        ]
+        if isinstance(table, set):
+            return {rename(key, copy) for key, copy in keys}
+        out = defaultdict(list)  # mmaction2's readers give defaultdicts: a missing key is []
+        out.update((rename(key, copy), table[key]) for key, copy in keys)
+        return out
+
+    tables = ('gt_boxes', 'gt_labels', 'excluded', 'boxes', 'labels', 'scores')
+    return {**inputs, **{name: copied(inputs[name]) for name in tables}}
 
 
 def _listed(keys: set, limit: int = 5) -> str:
@@ -106,7 +173,20 @@ class AVAFrameMAP(AVAMetric):
     must be those of ``ann_file`` (less the excluded ones); when the dataset reads
     another annotation file (``dataset_meta['ann_file']``), the two are compared as soon
     as the evaluator learns the dataset, before any prediction is made.
+
+    Args:
+        replicates_file: where to write ``overall`` on ``replicates`` bootstrap resamples
+            of the ground truth's videos (a video drawn k times enters k times, all its
+            keyframes' ground truth, exclusions and detections), as
+            ``dlm_core.evaluation.write_video_replicates`` does; None: not.
+        replicates: the number of resamples.
+        **kwargs: ``AVAMetric``'s.
     """
+
+    def __init__(self, *args, replicates_file: str | None = None, replicates: int = 200, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.replicates_file = replicates_file
+        self.replicates = replicates
 
     @property
     def dataset_meta(self) -> dict | None:
@@ -167,4 +247,16 @@ class AVAFrameMAP(AVAMetric):
             overall, _ = ava_frame_map(
                 result_file, self.label_file, self.ann_file, self.exclude_file, self.custom_classes
             )
+            if self.replicates_file:
+                inputs = read_frame_map_inputs(
+                    result_file, self.label_file, self.ann_file, self.exclude_file,
+                    self.custom_classes,
+                )  # fmt: skip
+                write_video_replicates(
+                    self.replicates_file,
+                    map(_video_of, inputs['gt_boxes']),
+                    lambda counts: frame_map(resampled_inputs(inputs, counts))[0],
+                    self.replicates,
+                    what=f'{type(self).__name__} mAP',
+                )
         return dict(overall=overall)

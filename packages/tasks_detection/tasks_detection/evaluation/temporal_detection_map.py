@@ -6,7 +6,9 @@ matched to the unmatched ground truth of highest tIoU, interpolated AP); the cla
 runs over the classes that have ground truth, as in ActivityNet's ``ANETdetection``.
 The ground truth is read from the annotation file (whole videos, never crops); its labels
 are scored as the dataset's classes (the config's, by name), and the predicted videos must
-be the ground truth's videos.
+be the ground truth's videos. With ``replicates_file`` the mAP is also evaluated on
+bootstrap resamples of the test videos (``dlm_core.evaluation.video_resamples``), for the
+benchmark's intervals.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import numpy as np
 from mmengine.evaluator import BaseMetric
 
 from dlm_core.errors import ConfigError, DataError
+from dlm_core.evaluation import copy_name, sorted_videos, write_video_replicates
 
 from ..datasets.thumos14 import config_classes, read_thumos14_json, subset_truth
 from ..registry import METRICS
@@ -58,6 +61,23 @@ def detection_map(
     return ap, has_gt
 
 
+def resampled(truth: dict, predictions: dict, counts) -> tuple[dict, dict]:
+    """Ground truth and predictions of a resample: video ``v`` (of the sorted ids)
+    ``counts[i]`` times, copy ``k`` named ``copy_name(v, k)``; every video once gives the
+    inputs themselves, in their order."""
+    drawn = dict(zip(sorted_videos(truth), (int(c) for c in counts)))
+    copies = max(drawn.values(), default=0)
+    return tuple(
+        {
+            copy_name(vid, copy): items
+            for copy in range(copies)
+            for vid, items in table.items()
+            if drawn[str(vid)] > copy
+        }
+        for table in (truth, predictions)
+    )
+
+
 def _listed(keys, limit: int = 5) -> str:
     keys = sorted(keys)
     more = f' and {len(keys) - limit} more' if len(keys) > limit else ''
@@ -76,6 +96,10 @@ class TemporalDetectionMAP(BaseMetric):
         ann_file: the THUMOS14-layout json holding the ground truth.
         subset: the subset evaluated (``'Test'`` for THUMOS14).
         tiou_thresholds: default ``0.3, 0.4, 0.5, 0.6, 0.7``.
+        replicates_file: where to write ``mAP`` on ``replicates`` bootstrap resamples of the
+            test videos (a video drawn k times enters k times, ground truth and
+            predictions), as ``dlm_core.evaluation.write_video_replicates`` does; None: not.
+        replicates: the number of resamples.
     """
 
     def __init__(
@@ -83,6 +107,8 @@ class TemporalDetectionMAP(BaseMetric):
         ann_file: str,
         subset: str = 'Test',
         tiou_thresholds: Sequence[float] = (0.3, 0.4, 0.5, 0.6, 0.7),
+        replicates_file: str | None = None,
+        replicates: int = 200,
         collect_device: str = 'cpu',
         prefix: str | None = None,
     ):
@@ -90,6 +116,8 @@ class TemporalDetectionMAP(BaseMetric):
         self.ann_file = ann_file
         self.subset = subset
         self.tiou_thresholds = [float(t) for t in tiou_thresholds]
+        self.replicates_file = replicates_file
+        self.replicates = replicates
 
     @property
     def classes(self) -> tuple[str, ...]:
@@ -126,6 +154,19 @@ class TemporalDetectionMAP(BaseMetric):
         for vid, items in results:
             predictions.setdefault(vid, []).extend(items)
         self._check_same_videos(truth, predictions)
+        metrics = self.scores(truth, predictions)
+        if self.replicates_file:
+            write_video_replicates(
+                self.replicates_file,
+                truth,
+                lambda counts: self.scores(*resampled(truth, predictions, counts))['mAP'],
+                self.replicates,
+                what=f'{type(self).__name__} mAP',
+            )
+        return metrics
+
+    def scores(self, truth: dict, predictions: dict) -> dict:
+        """mAP per threshold and their mean (percent) of predictions on ground truth."""
         ap, has_gt = detection_map(truth, predictions, len(self.classes), self.tiou_thresholds)
         per_threshold = ap[:, has_gt].mean(axis=1) if has_gt.any() else np.zeros(len(ap))
         metrics = OrderedDict(
