@@ -242,6 +242,9 @@ def test_a_work_dir_trained_otherwise_is_told_apart_from_the_plans_run(tmp_path)
         run.mismatch(runner.train_command(dataclasses.replace(run, model_options=absolute), False))
         is None
     )
+    # so is a derived config of the root (attribution runs), relative or absolute
+    derived = dataclasses.replace(run, config=f'{tmp_path}/configs/dlm/ssv2_aux5.py')
+    assert run.mismatch(runner.train_command(derived, False)) is None
     other_seed = dataclasses.replace(run, train_options={'randomness.seed': 1})
     assert (
         run.mismatch(runner.train_command(other_seed, False)) == 'randomness.seed=0 (this plan: 1)'

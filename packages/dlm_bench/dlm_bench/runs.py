@@ -83,13 +83,12 @@ class Run:
         if not recorded:
             return None
         before, now = _training_of(recorded[1:]), _training_of(command)
-        if before[0] != now[0]:
+        if not _same(before[0], now[0]):
             return f'config {before[0]} (this plan: {now[0]})'
         changed = sorted(
             f'{key}={before[1].get(key)} (this plan: {now[1].get(key)})'
             for key in set(before[1]) | set(now[1])
-            if before[1].get(key) != now[1].get(key)
-            and not _both_in_root(before[1].get(key), now[1].get(key))
+            if not _same(before[1].get(key), now[1].get(key))
         )
         return ', '.join(changed) or None
 
@@ -126,14 +125,15 @@ def _training_of(command: list) -> tuple:
     return config, dict(option.split('=', 1) for option in options)
 
 
-def _both_in_root(before, now) -> bool:
-    """Paths to other runs of the root (``.../full/ssv2/seed0/chosen.pth``) may be written
-    relative or absolute: the same run name at the end is the same run."""
-    if not (isinstance(before, str) and isinstance(now, str)):
+def _same(before, now) -> bool:
+    """Equal values; paths to the same file of the root (another run's ``chosen.pth``, a
+    derived ``config.py``) may be written relative to the repository or absolute, so a
+    path that ends with the other at a folder boundary is the same path."""
+    if before == now:
+        return True
+    if not (isinstance(before, str) and isinstance(now, str) and '/' in before + now):
         return False
-    if not (before.endswith('.pth') and now.endswith('.pth')):
-        return False
-    return before.endswith(now) or now.endswith(before)
+    return before.endswith('/' + now) or now.endswith('/' + before)
 
 
 def run_name(method, task, seed, lr=None, regime='full') -> str:
