@@ -155,7 +155,9 @@ def test_the_command_line_merges_only_when_asked(tmp_path):
     with open(osp.join(root, 'results.md')) as handle:
         page = handle.read()
     assert '- Command for THUMOS14: `python tools/reproduce.py --primaries thumos14`' in page
-    assert '- Command for SSv2: `python tools/reproduce.py --quick --primaries ssv2' in page
+    # the part's command as one would type it: no scratch root, no rendering flags
+    assert ('- Command for SSv2: `python tools/reproduce.py --quick --primaries ssv2 --methods '
+            'full --seeds 0` on ') in page  # fmt: skip
     assert 'This page holds primaries SSv2, THUMOS14;' in page
     # without --merge the file holds this invocation alone
     assert cli.main(argv + ['--report-only'], runner=tools, repo=repo) == 0

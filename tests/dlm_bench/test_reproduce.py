@@ -7,7 +7,7 @@ import json
 import os
 import os.path as osp
 
-from dlm_bench import cli, records
+from dlm_bench import cli, merge, records
 from dlm_bench.catalog import REPO
 
 from tests.helpers.bench_runs import Recorder, annotated_repo
@@ -140,3 +140,15 @@ def test_prompt_seeds_come_after_seeds_and_the_full_runs_cover_both():
     assert preset.other_seeds == (0, 1, 2) and preset.prompt_seeds == (0, 1, 2, 3, 4)
     assert preset.seeds_of('dlm') == (0, 1, 2, 3, 4) and preset.seeds_of('dlm_exact') == (0, 1, 2)
     assert preset.full_seeds == (0, 1, 2, 3, 4)
+
+
+def test_the_pages_command_is_the_one_that_makes_the_runs():
+    argv = ['--primaries', 'ava', '--root', '/work/bench/runs', '--jobs=2', '--seeds', '0',
+            '--report-only', '--merge']  # fmt: skip
+    assert cli.reproducing_command(argv) == 'python tools/reproduce.py --primaries ava --seeds 0'
+    assert cli.reproducing_command(['--root=x', '--quick']) == 'python tools/reproduce.py --quick'
+    # parts recorded before, with their scratch root, read the same on the merged page
+    old = dict(command='python tools/reproduce.py --primaries ava --root /w/r --report-only')
+    assert merge.parts_of(dict(parts=[old]))[0]['command'] == (
+        'python tools/reproduce.py --primaries ava'
+    )

@@ -22,12 +22,12 @@ import dataclasses
 import os
 import os.path as osp
 import platform
-import shlex
 import sys
 import time
 
 from . import estimate, merge, records, report, splits
 from .catalog import METHODS, PRIMARIES, REPO
+from .merge import reproducing_command
 from .plan import Planner
 from .protocol import PRESETS, scope
 from .runner import Clock, call, execute, foreign_runs
@@ -192,8 +192,7 @@ def main(argv=None, runner=None, repo: str = REPO) -> int:
         validation.setdefault(planner.validation(task), []).append(task)
     meta = dict(
         scope=scope(planner.preset),
-        command='python tools/reproduce.py '
-        + shlex.join(argv if argv is not None else sys.argv[1:]),
+        command=reproducing_command(argv if argv is not None else sys.argv[1:]),
         machine=machine(),
         notes=list(planner.preset.notes) + plan.notes,
         pending=plan.pending,

@@ -11,9 +11,31 @@ that every part repeats under the same name (the foundation run) shows this part
 from __future__ import annotations
 
 import dataclasses
+import shlex
 
 from .catalog import METHODS, PRIMARIES
 from .protocol import PARTS, scope
+
+TOOL = 'python tools/reproduce.py'
+#: options that say where the runs and the page live or how the page is rendered, not what
+#: the runs are: the page's command leaves them out, so it reads as the one to type
+RENDERING = {'--root': 1, '--report-only': 0, '--merge': 0, '--jobs': 1}
+
+
+def reproducing_command(argv: list) -> str:
+    """The command that makes these runs: ``argv`` less the rendering options (a part
+    run in a scratch root and merged with ``--report-only --merge`` reads as the plain
+    command of that part)."""
+    kept, skip = [], 0
+    for arg in argv:
+        name = arg.split('=', 1)[0]
+        if skip:
+            skip -= 1
+        elif name in RENDERING:
+            skip = RENDERING[name] if '=' not in arg else 0
+        else:
+            kept.append(arg)
+    return f'{TOOL} {shlex.join(kept)}'.rstrip()
 
 
 def _primary_of(name: str) -> str | None:
@@ -25,9 +47,17 @@ def _primary_of(name: str) -> str | None:
     return parts[1] if len(parts) > 1 else None
 
 
+def _typed(command: str | None) -> str | None:
+    """A part's recorded command as one would type it (parts recorded before the page
+    left the rendering options out still carry them)."""
+    if command and command.startswith(TOOL + ' '):
+        return reproducing_command(shlex.split(command[len(TOOL) :]))
+    return command
+
+
 def _part(meta: dict, primaries) -> dict:
     return dict(
-        command=meta.get('command'),
+        command=_typed(meta.get('command')),
         primaries=list(primaries),
         machine=meta.get('machine', {}),
         session_wall_s=meta.get('session_wall_s'),
@@ -38,7 +68,7 @@ def _part(meta: dict, primaries) -> dict:
 def parts_of(meta: dict) -> list:
     """The invocations behind a results file: ``meta['parts']``, or the one it came from."""
     if meta.get('parts'):
-        return [dict(p) for p in meta['parts']]
+        return [dict(p, command=_typed(p.get('command'))) for p in meta['parts']]
     held = (meta.get('scope') or {}).get('primaries', [])
     return [_part(meta, held)] if held else []
 
