@@ -6,7 +6,7 @@ import dataclasses
 import json
 import os.path as osp
 
-from dlm_bench import cli, records
+from dlm_bench import cli, records, report
 from dlm_bench.merge import merge
 from dlm_bench.protocol import FULL
 
@@ -163,3 +163,17 @@ def test_the_command_line_merges_only_when_asked(tmp_path):
     assert cli.main(argv + ['--report-only'], runner=tools, repo=repo) == 0
     with open(results) as handle:
         assert {r['primary'] for r in json.load(handle)['records']} == {'ssv2'}
+
+
+def test_a_merged_page_says_what_each_part_ran():
+    """The scope line is the parts' union (here prompt seeds 0-2 from the earlier part),
+    which no one part ran: each part's own methods, seeds and left-out parts follow it."""
+    found, meta, preset = this_part()
+    _, merged_meta = merge(earlier_part(), found, meta, preset)
+    lines = report.scope_lines(merged_meta)
+    assert lines[2] == 'By part (`--merge`):'
+    assert lines[4] == (
+        '- SSv2: methods Full fine-tuning, DLM-VMTL; prompt seeds 0, 1, 2, other seeds 0, 1, 2; '
+        'without zero-shot, controls, low-data'
+    )
+    assert lines[5].startswith('- THUMOS14, AVA: methods Full fine-tuning; prompt seeds 0, ')

@@ -285,11 +285,33 @@ def scope_lines(meta: dict) -> list:
             left.append(f'{key.replace("_", " ")} ' + ', '.join(map(str, missing[key])))
     if missing.get('parts'):
         left.append('parts ' + ', '.join(p.replace('_', '-') for p in missing['parts']))
-    return [
+    lines = [
         f'**Scope: a subset of the full protocol.** This page holds {held}. '
         f'Not run here: {"; ".join(left)} (the full protocol is `make reproduce`).',
         '',
     ]
+    parts = [p for p in meta.get('parts') or [] if p.get('scope')]
+    if len(parts) > 1:  # the union above is no one part's: say what each part ran
+        lines += ['By part (`--merge`):', '']
+        lines += [f'- {part_scope(part)}' for part in parts]
+        lines.append('')
+    return lines
+
+
+def part_scope(part: dict) -> str:
+    """``50Salads: methods ...; prompt seeds 0, 1, 2, 3, 4, other seeds 0, 1, 2; without
+    zero-shot`` for one part of a merged page."""
+    scope = part['scope']
+    text = (
+        f'{", ".join(NAMES[p] for p in part["primaries"])}: methods '
+        f'{", ".join(LABELS[m] for m in scope.get("methods", []))}; prompt seeds '
+        f'{", ".join(map(str, scope.get("prompt_seeds", [])))}, other seeds '
+        f'{", ".join(map(str, scope.get("other_seeds", [])))}'
+    )
+    without = (scope.get('missing') or {}).get('parts') or []
+    if without:
+        text += '; without ' + ', '.join(p.replace('_', '-') for p in without)
+    return text
 
 
 def provenance_lines(meta: dict, records: list) -> list:
