@@ -115,7 +115,9 @@ def plot_affinity(matrix: dict, rows: list, cols: list, path: str) -> bool:
                 plt.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, hatch='///', lw=0, alpha=0.6)
             )
         label = f'{comparison.diff:+.1f}' + ('\n(tie)' if tie else '')
-        ax.text(j, i, label, ha='center', va='center', fontsize=7)
+        # a pale box behind the label: readable on the darkest cell and through the hatch
+        box = dict(facecolor='white', alpha=0.75, lw=0, pad=1.5)
+        ax.text(j, i, label, ha='center', va='center', fontsize=7, bbox=box)
     ax.set_xticks(range(len(cols)), [NAMES[c] for c in cols], rotation=30, ha='right', fontsize=7)
     ax.set_yticks(range(len(rows)), [NAMES[r] for r in rows], fontsize=7)
     ax.set_xlabel('auxiliary (alone)')
