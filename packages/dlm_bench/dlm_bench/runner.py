@@ -78,6 +78,14 @@ def train_command(run: Run, resume: bool) -> list:
     return command + (['--cfg-options', *options(values)] if values else [])
 
 
+#: metrics whose per-video form they write themselves: ``Metric.per_video`` -> (the
+#: evaluator's option, the test file's stem): F1's per-video counts, mAP's replicates
+PER_VIDEO_FILES = {
+    'f1_counts': ('per_video_file', 'per_video'),
+    'replicates': ('replicates_file', 'replicates'),
+}
+
+
 def test_command(run: Run, mode: str | None, checkpoint: str | None) -> list:
     command = ['tools/test.py', run.config]
     if checkpoint is not None:
@@ -92,12 +100,12 @@ def test_command(run: Run, mode: str | None, checkpoint: str | None) -> list:
         osp.join(run.work_dir, osp.basename(run.dump_file(mode))),
     ]
     values = dict(run.model_options)
-    if METRICS[run.task].per_video == 'f1_counts':  # each video's counts, for the intervals
-        per_video = osp.join(run.work_dir, osp.basename(run.per_video_file(mode)))
-        values['test_evaluator.per_video_file'] = per_video
-    if METRICS[run.task].per_video == 'replicates':  # mAP on the shared video resamples
-        replicates = osp.join(run.work_dir, osp.basename(run.replicates_file(mode)))
-        values['test_evaluator.replicates_file'] = replicates
+    written = PER_VIDEO_FILES.get(METRICS[run.task].per_video)
+    if written is not None:  # what the intervals resample, written by the metric itself
+        option, stem = written
+        values[f'test_evaluator.{option}'] = osp.join(
+            run.work_dir, osp.basename(run.test_file(stem, mode))
+        )
     if mode is not None:
         values['model.infer_mode'] = mode
     return command + (['--cfg-options', *options(values)] if values else [])

@@ -43,20 +43,24 @@ class Run:
     def path(self, *parts: str) -> str:
         return osp.join(self.repo, self.work_dir, *parts)
 
+    def test_file(self, stem: str, mode: str | None, ext: str = 'json') -> str:
+        """``<work dir>/test_<stem>[_<mode>].<ext>``: one file of each test evaluation."""
+        return self.path(f'test_{stem}{"" if mode is None else "_" + mode}.{ext}')
+
     def metrics_file(self, mode: str | None) -> str:
-        return self.path(f'test_metrics{"" if mode is None else "_" + mode}.json')
+        return self.test_file('metrics', mode)
 
     def dump_file(self, mode: str | None) -> str:
-        return self.path(f'test_predictions{"" if mode is None else "_" + mode}.pkl')
+        return self.test_file('predictions', mode, 'pkl')
 
     def per_video_file(self, mode: str | None) -> str:
         """Where a metric that writes per-video counts (``per_video_file``) puts them."""
-        return self.path(f'test_per_video{"" if mode is None else "_" + mode}.json')
+        return self.test_file('per_video', mode)
 
     def replicates_file(self, mode: str | None) -> str:
         """Where a metric evaluated on bootstrap resamples of the test videos
         (``replicates_file``) puts its values."""
-        return self.path(f'test_replicates{"" if mode is None else "_" + mode}.json')
+        return self.test_file('replicates', mode)
 
     def record(self) -> dict:
         try:
