@@ -51,3 +51,15 @@ def test_the_dry_run_of_a_part_prints_its_whole_size(tmp_path, capsys):
     assert f'{len(whole.runs)} runs, {len(whole.runs)} to run, estimated ' in line
     # per seed: an exact start and a calibration; 5 auxiliaries alone and left out
     assert '  variants: 6 runs, ' in out and '  attribution: 30 runs, ' in out
+
+
+def test_the_estimate_splits_the_runs_by_task_dearest_first():
+    clock = Clock(jobs=1)
+    runs = [Run(f'full/{task}/seed{seed}', 'full', task, seed, '', '')
+            for task, seeds in (('ssv2', 1), ('ava', 2)) for seed in range(seeds)]  # fmt: skip
+    clock.add(runs[0], 3600.0)  # ssv2: 1 h a run
+    clock.add(runs[1], 7200.0)  # ava: 2 h a run
+    plan = type('Plan', (), {'runs': {run.name: run for run in runs}})()
+    out = estimate.lines(plan, clock)
+    assert '  by task: ava 04:00, ssv2 01:00' in out
+    assert out[-1].endswith('3 runs, 3 to run, estimated 05:00 (hh:mm) with 1 jobs')

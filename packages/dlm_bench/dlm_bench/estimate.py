@@ -30,17 +30,26 @@ def clock_of(results: str, jobs: int) -> Clock:
 
 
 def lines(plan, clock: Clock) -> list:
-    """One line per tier (runs not done yet, hours at ``clock.jobs`` side by side) and the
-    total."""
+    """One line per tier (runs not done yet, hours at ``clock.jobs`` side by side), one
+    with the same runs by task, dearest first (which primaries a part of a session can
+    hold), and the total."""
     todo: dict = {}
+    by_task: dict = {}
     for run in plan.runs.values():
         if not run.done:
             todo.setdefault(TIERS[tier(run)][0], []).append(run)
+            by_task.setdefault(run.task, []).append(run)
     out = [
         f'  {name}: {len(todo[name])} runs, {clock.eta(todo[name])} (hh:mm)'
         for name, _ in TIERS
         if name in todo
     ]
+    cost = {task: sum(clock.estimate(run) for run in runs) for task, runs in by_task.items()}
+    if len(cost) > 1:
+        dearest = sorted(cost, key=lambda task: (-cost[task], task))
+        out.append(
+            '  by task: ' + ', '.join(f'{task} {clock.eta(by_task[task])}' for task in dearest)
+        )
     left = [run for runs in todo.values() for run in runs]
     out.append(
         f'the whole plan, once the grids chose: {len(plan.runs)} runs, {len(left)} to run, '
