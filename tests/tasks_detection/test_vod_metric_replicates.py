@@ -18,8 +18,9 @@ from tasks_detection.evaluation import CocoVideoMetricWithResamples
 SIZE = 64
 
 
-def write_cocovid(path, videos: dict) -> str:
-    """A CocoVID json: ``{video id: {image id: [box xyxy, ...]}}``, one class."""
+def write_cocovid(path, videos: dict, classes: int = 1) -> str:
+    """A CocoVID json: ``{video id: {image id: [box xyxy, ...]}}``; with ``classes`` > 1
+    each box is ``(x0, y0, x1, y1, category id)``."""
     images, annotations = [], []
     for video, frames in videos.items():
         for frame_id, (image, boxes) in enumerate(frames.items()):
@@ -27,32 +28,34 @@ def write_cocovid(path, videos: dict) -> str:
                 dict(id=image, video_id=video, frame_id=frame_id, width=SIZE, height=SIZE,
                      file_name=f'{video}/{frame_id}.jpg')
             )  # fmt: skip
-            for x0, y0, x1, y1 in boxes:
+            for x0, y0, x1, y1, *category in boxes:
                 annotations.append(
-                    dict(id=len(annotations) + 1, image_id=image, category_id=1, iscrowd=0,
+                    dict(id=len(annotations) + 1, image_id=image,
+                         category_id=category[0] if category else 1, iscrowd=0,
                          bbox=[x0, y0, x1 - x0, y1 - y0], area=(x1 - x0) * (y1 - y0))
                 )  # fmt: skip
     videos_info = [dict(id=v, name=str(v)) for v in videos]
-    categories = [dict(id=1, name='digit')]
+    categories = [dict(id=c + 1, name=f'digit{c}') for c in range(classes)]
     path.write_text(json.dumps(dict(videos=videos_info, images=images,
                                     annotations=annotations, categories=categories)))  # fmt: skip
     return str(path)
 
 
 def frame(image: int, detections: list) -> dict:
-    """A one-frame track sample of image ``image`` with ``[(box xyxy, score)]``."""
+    """A one-frame track sample of image ``image`` with ``[(box xyxy, score)]`` or
+    ``[(box xyxy, score, label)]``."""
     sample = DetDataSample(metainfo=dict(img_id=image, ori_shape=(SIZE, SIZE), ori_video_length=1))
     sample.pred_instances = InstanceData(
-        bboxes=torch.tensor([b for b, _ in detections], dtype=torch.float32).reshape(-1, 4),
-        scores=torch.tensor([s for _, s in detections], dtype=torch.float32),
-        labels=torch.zeros(len(detections), dtype=torch.long),
+        bboxes=torch.tensor([d[0] for d in detections], dtype=torch.float32).reshape(-1, 4),
+        scores=torch.tensor([d[1] for d in detections], dtype=torch.float32),
+        labels=torch.tensor([d[2] if len(d) > 2 else 0 for d in detections], dtype=torch.long),
     )
     return dict(video_data_samples=[sample])
 
 
-def evaluate(metric_cls, ann_file, samples, **kwargs) -> dict:
+def evaluate(metric_cls, ann_file, samples, classes: int = 1, **kwargs) -> dict:
     metric = metric_cls(ann_file=ann_file, metric='bbox', **kwargs)
-    metric.dataset_meta = dict(classes=('digit',))
+    metric.dataset_meta = dict(classes=tuple(f'digit{c}' for c in range(classes)))
     metric.process({}, samples)
     return metric.evaluate(len(samples))
 
@@ -108,6 +111,43 @@ def test_a_resample_drawing_a_video_twice_is_the_metric_on_its_copies(tmp_path):
     by_hand = evaluate(CocoVideoMetric, write_cocovid(tmp_path / 'copies.json', copied),
                        copied_samples)  # fmt: skip
     assert table['values'][twice] == pytest.approx(by_hand['coco/bbox_mAP_50'])
+
+
+def test_every_resample_equals_the_metric_on_its_copied_videos(tmp_path):
+    # two classes (one absent from video 3), frames without detections, score ties:
+    # each replicate must be mmdet's AP50 on the videos copied as often as they are drawn
+    rng = np.random.default_rng(7)
+
+    def box(label):
+        x, y = (int(v) for v in rng.integers(0, 40, size=2))
+        return (x, y, x + int(rng.integers(10, 24)), y + int(rng.integers(10, 24)), label)
+
+    videos = {
+        v: {10 * v + f: [box(1), box(2 if v != 3 else 1)] for f in range(3)} for v in (1, 2, 3, 4)
+    }
+    detections = {
+        image: [((x0, y0, x1 + int(rng.integers(-8, 3)), y1), round(float(rng.random()), 1),
+                 label - 1) for x0, y0, x1, y1, label in truth if rng.random() < 0.8]
+        + [(box(1)[:4], 0.5, int(rng.integers(0, 2)))]
+        for frames in videos.values() for image, truth in frames.items() if image % 10 != 2
+    }  # fmt: skip
+    out = tmp_path / 'replicates.json'
+    ann = write_cocovid(tmp_path / 'val.json', videos, classes=2)
+    samples = [frame(image, found) for image, found in detections.items()]
+    evaluate(CocoVideoMetricWithResamples, ann, samples, 2, replicates_file=str(out), replicates=6)
+    table = json.loads(out.read_text())
+    for r, draw in enumerate(video_resamples(['1', '2', '3', '4'], 6)):
+        counts = np.bincount(draw, minlength=4)
+        copied, copied_samples = {}, []
+        for copy in range(counts.max()):  # copy c of image i is image i + 100 c
+            for v in (1, 2, 3, 4):
+                if counts[v - 1] > copy:
+                    copied[v + 10 * copy] = {i + 100 * copy: b for i, b in videos[v].items()}
+                    copied_samples += [frame(i + 100 * copy, detections[i])
+                                       for i in videos[v] if i in detections]  # fmt: skip
+        by_hand = evaluate(CocoVideoMetric, write_cocovid(tmp_path / f'copies{r}.json', copied, 2),
+                           copied_samples, 2)  # fmt: skip
+        assert table['values'][r] == pytest.approx(by_hand['coco/bbox_mAP_50']), (r, counts)
 
 
 def test_replicates_need_the_cocovid_ann_file():

@@ -22,15 +22,15 @@ class CocoVideoMetricWithResamples(CocoVideoMetric):
     """``CocoVideoMetric``; with ``replicates_file`` it also evaluates ``bbox_mAP_50`` (as
     the metric reports it: in [0, 1], rounded to 3 decimals) on bootstrap resamples of the
     videos of ``ann_file``. A video drawn k times enters k times: its images, their
-    annotations and their detections (mmdet's ``results2json``) copied under new integer
-    ids (pycocotools indexes by integer ids), the ground truth built in memory.
+    annotations and their detections (mmdet's ``results2json``) count as k copies under
+    new integer ids.
 
-    Each resample runs pycocotools' ``COCOeval`` with mmdet's parameters (classes, images,
-    the largest ``proposal_nums`` as the detection limit) restricted to what AP50 reads:
-    IoU 0.5 and the area range "all" (pycocotools evaluates each threshold and range on its
-    own, so AP50 is the same, several times faster); AP50 is then the mean of its precision
-    table over recall and classes, as ``COCOeval.summarize`` takes it. ``value`` (every
-    video once) must equal the reported AP50: dlm_bench checks it.
+    pycocotools' ``COCOeval`` matches the detections once, with mmdet's parameters
+    restricted to what AP50 reads (pycocotools evaluates each threshold and range on its
+    own, so AP50 is the same, several times faster); each resample only re-accumulates the
+    per-image matches, its copies included (:meth:`_resample_ap50`), which gives the AP50
+    of the copied videos exactly. ``value`` (every video once) must equal the reported
+    AP50: dlm_bench checks it.
 
     Args:
         replicates_file: where to write the resamples' values, as
@@ -58,10 +58,11 @@ class CocoVideoMetricWithResamples(CocoVideoMetric):
             with tempfile.TemporaryDirectory() as folder:
                 files = self.results2json([pred for _, pred in results], f'{folder}/results')
                 detections = load(files['bbox'])
+            matched = self._match_once(detections, sorted(video_of))
             write_video_replicates(
                 self.replicates_file,
                 video_of.values(),
-                lambda counts: self._resample_ap50(detections, video_of, counts),
+                lambda counts: self._resample_ap50(matched, detections, video_of, counts),
                 self.replicates,
                 what=f'{type(self).__name__} bbox_mAP_50',
             )
@@ -77,43 +78,59 @@ class CocoVideoMetricWithResamples(CocoVideoMetric):
             )
         return {i: truth.imgs[i]['video_id'] for i in image_ids}
 
-    def _resample_ap50(self, detections: list, video_of: dict, counts) -> float:
-        """AP50 of the resample ``counts`` (aligned with the sorted video ids)."""
-        from mmdet.datasets.api_wrappers import COCO, COCOeval
+    def _match_once(self, detections: list, image_ids: list):
+        """pycocotools' ``COCOeval`` after ``evaluate()`` on every image once, with mmdet's
+        parameters (classes, images, the largest ``proposal_nums`` as the detection limit)
+        restricted to what AP50 reads (IoU 0.5, area range "all"); None when nothing was
+        detected (``loadRes`` fails on no detections)."""
+        from mmdet.datasets.api_wrappers import COCOeval
 
-        truth = self._coco_api
-        drawn = dict(zip(sorted_videos(video_of.values()), map(int, counts)))
-        image_step = 1 + max(truth.imgs)
-        annotation_step = 1 + max(truth.anns, default=0)
-        by_image: dict = {}
-        for detection in detections:
-            by_image.setdefault(detection['image_id'], []).append(detection)
-        images, annotations, found, image_ids = [], [], [], []
-        for copy in range(max(drawn.values(), default=0)):
-            for image_id, video in video_of.items():
-                if drawn[str(video)] <= copy:
-                    continue
-                new_id = image_id + copy * image_step
-                image_ids.append(new_id)
-                images.append(dict(truth.imgs[image_id], id=new_id))
-                annotations += [
-                    dict(a, id=a['id'] + copy * annotation_step, image_id=new_id)
-                    for a in truth.imgToAnns[image_id]
-                ]
-                found += [dict(d, image_id=new_id) for d in by_image.get(image_id, ())]
+        if not detections:
+            return None
         with contextlib.redirect_stdout(io.StringIO()):  # pycocotools prints as it goes
-            resampled = COCO()
-            resampled.dataset = dict(truth.dataset, images=images, annotations=annotations)
-            resampled.createIndex()
-            if not found:
-                return 0.0  # loadRes fails on no detections; none found is an AP of 0
-            evaluation = COCOeval(resampled, resampled.loadRes(found), 'bbox')
+            evaluation = COCOeval(self._coco_api, self._coco_api.loadRes(detections), 'bbox')
             params = evaluation.params
             params.catIds, params.imgIds = self.cat_ids, image_ids
             params.maxDets, params.iouThrs = [self.proposal_nums[-1]], np.array([0.5])
             params.areaRng, params.areaRngLbl = params.areaRng[:1], params.areaRngLbl[:1]
             evaluation.evaluate()
-            evaluation.accumulate()
-        precision = evaluation.eval['precision'][0, :, :, 0, 0]  # (recall, class)
+        return evaluation
+
+    def _resample_ap50(self, matched, detections: list, video_of: dict, counts) -> float:
+        """AP50 of the resample ``counts`` (aligned with the sorted video ids).
+
+        COCO matches detections to ground truth per image and class, so an image drawn k
+        times has k identical per-image results: ``accumulate()`` runs on the once-matched
+        images listed with their copies, in the order the copies would take as new
+        integer ids (every image once, then the images drawn twice, ...: how score ties
+        between copies are broken), exactly the AP50 of the copied ground truth and
+        detections; AP50 is then the mean of its precision table over recall and classes,
+        as ``COCOeval.summarize`` takes it."""
+        drawn = dict(zip(sorted_videos(video_of.values()), map(int, counts)))
+        images = sorted(video_of)
+        order = [
+            (copy, position)
+            for copy in range(max(drawn.values(), default=0))
+            for position, image in enumerate(images)
+            if drawn[str(video_of[image])] > copy
+        ]
+        found = {d['image_id'] for d in detections}
+        if matched is None or not any(images[position] in found for _, position in order):
+            return 0.0  # none found is an AP of 0
+        once, count = matched.evalImgs, len(images)
+        categories = len(matched.params.catIds)
+        step = 1 + max(images)
+        with contextlib.redirect_stdout(io.StringIO()):
+            matched.evalImgs = [
+                once[k * count + position] for k in range(categories) for _, position in order
+            ]
+            resampled = [images[position] + copy * step for copy, position in order]
+            matched.params.imgIds = matched._paramsEval.imgIds = resampled
+            try:
+                matched.accumulate()
+            finally:
+                matched.evalImgs, matched.params.imgIds = once, images
+                matched._paramsEval.imgIds = images
+        precision = matched.eval['precision'][0, :, :, 0, 0]  # (recall, class)
         valid = precision[precision > -1]
         return float(f'{round(float(np.mean(valid)) if valid.size else -1.0, 3)}')
