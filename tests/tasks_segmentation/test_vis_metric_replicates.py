@@ -23,9 +23,10 @@ def square(x: int, y: int, side: int = 6) -> np.ndarray:
     return mask
 
 
-def video(video_id: int, truth: dict, tracks: list) -> dict:
+def video(video_id: int, truth: dict, tracks: list, label: int = 0) -> dict:
     """A track data sample of ``FRAMES`` frames: ground truth ``{instance id: mask}`` and
-    predicted ``[(track id, mask, score)]``, the same masks in every frame."""
+    predicted ``[(track id, mask, score)]``, the same masks in every frame, all of class
+    ``label``."""
     frames = []
     for frame_id in range(FRAMES):
         frame = DetDataSample(
@@ -37,7 +38,7 @@ def video(video_id: int, truth: dict, tracks: list) -> dict:
                 ori_video_length=FRAMES,
                 instances=[
                     dict(
-                        bbox_label=0,
+                        bbox_label=label,
                         bbox=[0, 0, SIZE, SIZE],
                         instance_id=instance,
                         mask=mask_utils.encode(np.asfortranarray(mask.astype(np.uint8))),
@@ -49,7 +50,7 @@ def video(video_id: int, truth: dict, tracks: list) -> dict:
         frame.pred_track_instances = InstanceData(
             bboxes=torch.zeros(len(tracks), 4),
             scores=torch.tensor([s for _, _, s in tracks], dtype=torch.float32),
-            labels=torch.zeros(len(tracks), dtype=torch.long),
+            labels=torch.full((len(tracks),), label, dtype=torch.long),
             instances_id=torch.tensor([t for t, _, _ in tracks]),
             masks=torch.from_numpy(np.stack([m for _, m, _ in tracks])),
         )
@@ -57,9 +58,9 @@ def video(video_id: int, truth: dict, tracks: list) -> dict:
     return dict(video_data_samples=frames)
 
 
-def evaluate(videos: list, **kwargs) -> dict:
+def evaluate(videos: list, classes: int = 1, **kwargs) -> dict:
     metric = RepeatableYouTubeVISMetric(**kwargs)
-    metric.dataset_meta = dict(classes=('digit',))
+    metric.dataset_meta = dict(classes=tuple(f'digit{c}' for c in range(classes)))
     metric.process({}, videos)
     return metric.evaluate(len(videos))
 
@@ -105,3 +106,37 @@ def test_a_resample_drawing_a_video_twice_is_the_metric_on_its_copies(tmp_path):
     copied.append(video(4, {k + 100: m for k, m in truth.items()}, tracks))  # video 1 again
     by_hand = evaluate(copied)['youtube_vis/segm_mAP']
     assert table['values'][twice] == pytest.approx(by_hand)
+
+
+def test_every_resample_equals_the_metric_on_its_copied_videos(tmp_path):
+    # 12 videos (their ids sort differently as text and as numbers), two classes, score
+    # ties, a video without tracks: each replicate must be the metric on the videos copied
+    # as often as they are drawn (copy c of video v is video v + 100 c)
+    rng = np.random.default_rng(5)
+
+    def random_video(video_id):
+        corners = rng.integers(0, 10, size=(2, 2))
+        truth = {video_id * 10 + k: square(*corners[k]) for k in range(2)}
+        tracks = [
+            (k, square(*corners[k], side=int(rng.integers(4, 8))), round(float(rng.random()), 1))
+            for k in range(2)
+            if video_id != 7
+        ] + [(2, square(*rng.integers(0, 10, 2)), 0.5)] * (video_id % 3 != 0)
+        return truth, tracks, video_id % 2
+
+    cases = {v: random_video(v) for v in range(1, 13)}
+    out = tmp_path / 'replicates.json'
+    evaluate([video(v, *c) for v, c in cases.items()], 2, replicates_file=str(out), replicates=6)
+    table = json.loads(out.read_text())
+    names = sorted(str(v) for v in cases)
+    assert table['videos'] == names
+    for r, draw in enumerate(video_resamples(names, 6)):
+        counts = dict(zip(names, np.bincount(draw, minlength=len(names))))
+        copied = [
+            video(v + 100 * copy, {k + 1000 * copy: m for k, m in truth.items()}, tracks, label)
+            for copy in range(max(counts.values()))
+            for v, (truth, tracks, label) in cases.items()
+            if counts[str(v)] > copy
+        ]
+        by_hand = evaluate(copied, 2)['youtube_vis/segm_mAP']
+        assert table['values'][r] == pytest.approx(by_hand), (r, counts)
