@@ -210,3 +210,40 @@ def test_a_resample_drawing_a_video_twice_is_the_metric_on_its_copies(tmp_path):
     kept += [dict(p, video_id='v1#2') for p in predictions if p['video_id'] == 'v1']
     by_hand = evaluate(AVAFrameMAP, copied_files, kept)['overall']
     assert table['values'][twice] == pytest.approx(by_hand, abs=1e-12)
+
+
+def test_every_resample_equals_the_metric_on_its_copied_videos(tmp_path):
+    import json
+
+    from dlm_core.evaluation import copy_name, video_resamples
+
+    # four videos, two actions, an excluded keyframe, score ties between videos: each
+    # replicate must be the metric on the videos copied as often as they are drawn, the
+    # copies' rows after the originals
+    rng = np.random.default_rng(9)
+    gt_rows, predictions, excluded = [], [], ['v2,0903']
+    for video in ('v0', 'v1', 'v2', 'v3'):
+        for stamp in (902, 903):
+            box = tuple(rng.uniform(0, 0.4, 2)) + tuple(rng.uniform(0.6, 1.0, 2))
+            gt_rows.append(row(video, stamp, box, int(rng.integers(1, 3))))
+            noisy = tuple(np.clip(np.array(box) + rng.normal(0, 0.08, 4), 0, 1))
+            found = [(noisy, tuple(np.round(rng.random(2), 1)))]
+            predictions.append(detections(video, stamp, found + [(PERSON_1, (0.5, 0.5))]))
+    out = tmp_path / 'replicates.json'
+    files = write_files(tmp_path, gt_rows, excluded)
+    evaluate(AVAFrameMAP, files, predictions, replicates_file=str(out), replicates=8)
+    table = json.loads(out.read_text())
+    names = ['v0', 'v1', 'v2', 'v3']
+    for r, draw in enumerate(video_resamples(names, 8)):
+        counts = dict(zip(names, np.bincount(draw, minlength=4)))
+        rows, kept, left_out = [], [], []
+        for copy in range(max(counts.values())):
+            for video in (v for v in names if counts[v] > copy):
+                name = copy_name(video, copy)
+                rows += [name + r[2:] for r in gt_rows if r.startswith(video + ',')]
+                kept += [dict(p, video_id=name) for p in predictions if p['video_id'] == video]
+                left_out += [name + e[2:] for e in excluded if e.startswith(video + ',')]
+        copies = tmp_path / f'copies{r}'
+        copies.mkdir()
+        by_hand = evaluate(AVAFrameMAP, write_files(copies, rows, left_out), kept)['overall']
+        assert table['values'][r] == pytest.approx(by_hand, abs=1e-12), (r, counts)

@@ -30,7 +30,7 @@ from mmengine.evaluator import BaseMetric
 from mmengine.logging import print_log
 
 from dlm_core.errors import DataError
-from dlm_core.evaluation import copy_name, sorted_videos, write_video_replicates
+from dlm_core.evaluation import sorted_videos, write_video_replicates
 
 from ..datasets.ava_annotations import (
     check_ava_annotations,
@@ -83,21 +83,38 @@ def read_frame_map_inputs(
     )
 
 
-def frame_map(inputs: dict, iou_threshold: float = 0.5) -> tuple[float, dict[int, float]]:
-    """The mean and per-class AP of ``ava_eval`` on :func:`read_frame_map_inputs`'s inputs."""
+def frame_matches(inputs: dict, iou_threshold: float = 0.5) -> dict:
+    """Per ground-truth keyframe, in the ground truth's order: its ground-truth labels and,
+    unless it is excluded, ``ava_utils.tpfp_single``'s per-class scores and true/false
+    positive flags (a keyframe's matches depend on that keyframe alone)."""
     from mmaction.evaluation.functional import ava_utils
-    from mmaction.evaluation.functional.ava_evaluation import metrics
 
     gt_boxes, gt_labels, excluded = inputs['gt_boxes'], inputs['gt_labels'], inputs['excluded']
     boxes, labels, scores = inputs['boxes'], inputs['labels'], inputs['scores']
-    all_gt_labels = np.concatenate(list(gt_labels.values()))
-    gt_count = {k: np.sum(all_gt_labels == k) for k in inputs['class_whitelist']}
-    per_class_scores, per_class_tpfp = defaultdict(list), defaultdict(list)
+    matches = {}
     for key in gt_boxes:
-        if key in excluded:
+        found = None
+        if key not in excluded:
+            frame = (gt_boxes[key], gt_labels[key], boxes[key], labels[key], scores[key])
+            found = ava_utils.tpfp_single(frame, iou_threshold)
+        matches[key] = (gt_labels[key], found)
+    return matches
+
+
+def map_of_matches(matches: dict, keys, class_whitelist) -> tuple[float, dict[int, float]]:
+    """The mean and per-class AP of ``ava_eval`` over the keyframes ``keys`` of
+    :func:`frame_matches` (a key listed k times counts as k copies of its keyframe)."""
+    from mmaction.evaluation.functional.ava_evaluation import metrics
+
+    keys = list(keys)
+    all_gt_labels = np.concatenate([matches[key][0] for key in keys])
+    gt_count = {k: np.sum(all_gt_labels == k) for k in class_whitelist}
+    per_class_scores, per_class_tpfp = defaultdict(list), defaultdict(list)
+    for key in keys:
+        found = matches[key][1]
+        if found is None:
             continue
-        frame = (gt_boxes[key], gt_labels[key], boxes[key], labels[key], scores[key])
-        frame_scores, frame_tpfp = ava_utils.tpfp_single(frame, iou_threshold)
+        frame_scores, frame_tpfp = found
         for k in frame_scores:
             per_class_scores[k].append(frame_scores[k])
             per_class_tpfp[k].append(frame_tpfp[k])
@@ -109,6 +126,12 @@ def frame_map(inputs: dict, iou_threshold: float = 0.5) -> tuple[float, dict[int
         class_ap[k] = float(metrics.compute_average_precision(precision, recall))
     overall = float(np.nanmean(list(class_ap.values()))) if class_ap else 0.0
     return overall, class_ap
+
+
+def frame_map(inputs: dict, iou_threshold: float = 0.5) -> tuple[float, dict[int, float]]:
+    """The mean and per-class AP of ``ava_eval`` on :func:`read_frame_map_inputs`'s inputs."""
+    matches = frame_matches(inputs, iou_threshold)
+    return map_of_matches(matches, inputs['gt_boxes'], inputs['class_whitelist'])
 
 
 def ava_frame_map(
@@ -132,32 +155,19 @@ def _video_of(key: str) -> str:
     return key.rsplit(',', 1)[0]
 
 
-def resampled_inputs(inputs: dict, counts) -> dict:
-    """:func:`read_frame_map_inputs`'s inputs of a resample of the ground truth's videos:
-    video ``v`` (of the sorted ids) ``counts[i]`` times, copy ``k`` under
-    ``copy_name(v, k)``; every video once gives the inputs themselves, in their order."""
-    drawn = dict(zip(sorted_videos(map(_video_of, inputs['gt_boxes'])), map(int, counts)))
-    copies = max(drawn.values(), default=0)
-
-    def rename(key: str, copy: int) -> str:
-        video, stamp = key.rsplit(',', 1)
-        return f'{copy_name(video, copy)},{stamp}'
-
-    def copied(table):
-        keys = [
-            (key, copy)
-            for copy in range(copies)
-            for key in table
-            if drawn.get(_video_of(key), 0) > copy
-        ]
-        if isinstance(table, set):
-            return {rename(key, copy) for key, copy in keys}
-        out = defaultdict(list)  # mmaction2's readers give defaultdicts: a missing key is []
-        out.update((rename(key, copy), table[key]) for key, copy in keys)
-        return out
-
-    tables = ('gt_boxes', 'gt_labels', 'excluded', 'boxes', 'labels', 'scores')
-    return {**inputs, **{name: copied(inputs[name]) for name in tables}}
+def resampled_keys(keys, counts) -> list:
+    """The keyframes of a resample of the ground truth's videos, video ``v`` (of the
+    sorted ids) ``counts[i]`` times: every drawn keyframe once in the ground truth's order,
+    then those of the videos drawn twice, ...: the order copies of the videos appended to
+    the ground truth would take (how score ties between copies are broken)."""
+    keys = list(keys)
+    drawn = dict(zip(sorted_videos(map(_video_of, keys)), map(int, counts)))
+    return [
+        key
+        for copy in range(max(drawn.values(), default=0))
+        for key in keys
+        if drawn.get(_video_of(key), 0) > copy
+    ]
 
 
 def _listed(keys: set, limit: int = 5) -> str:
@@ -252,10 +262,14 @@ class AVAFrameMAP(AVAMetric):
                     result_file, self.label_file, self.ann_file, self.exclude_file,
                     self.custom_classes,
                 )  # fmt: skip
+                matches = frame_matches(inputs)
+                whitelist = inputs['class_whitelist']
                 write_video_replicates(
                     self.replicates_file,
                     map(_video_of, inputs['gt_boxes']),
-                    lambda counts: frame_map(resampled_inputs(inputs, counts))[0],
+                    lambda counts: map_of_matches(
+                        matches, resampled_keys(inputs['gt_boxes'], counts), whitelist
+                    )[0],
                     self.replicates,
                     what=f'{type(self).__name__} mAP',
                 )
