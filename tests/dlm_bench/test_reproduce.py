@@ -51,8 +51,13 @@ def test_a_small_plan_runs_and_writes_records_and_page(tmp_path, capsys):
     repo = annotated_repo(tmp_path)
     recorder = Recorder()
 
+    written = []
+
     def tools(command):
-        return 0 if command[0] == 'tools/data/make_demo_data.py' else recorder(command)
+        if command[0] == 'tools/data/make_demo_data.py':
+            written.append(command[1:])
+            return 0
+        return recorder(command)
 
     argv = [
         '--quick',
@@ -68,6 +73,7 @@ def test_a_small_plan_runs_and_writes_records_and_page(tmp_path, capsys):
     root = str(tmp_path / 'runs')
     argv += ['--root', root]
     assert cli.main(argv, runner=tools, repo=repo) == 0
+    assert written == [['--preset', 'bench']]  # no HPS here: the default sets are not read
     # --quick keeps its page beside its runs: the committed docs/ page stays as it is
     assert not osp.exists(osp.join(repo, 'docs'))
     found, meta = records.read(osp.join(root, 'results.json'))
@@ -152,3 +158,21 @@ def test_the_pages_command_is_the_one_that_makes_the_runs():
     assert merge.parts_of(dict(parts=[old]))[0]['command'] == (
         'python tools/reproduce.py --primaries ava'
     )
+
+
+def test_the_default_demo_sets_are_written_only_for_hps(tmp_path):
+    repo = annotated_repo(tmp_path)
+    for methods, presets in ((['full'], [['--preset', 'bench']]),
+                             (['full', 'hps'], [['--preset', 'default'], ['--preset', 'bench']])):  # fmt: skip
+        written = []
+
+        def tools(command):
+            if command[0] == 'tools/data/make_demo_data.py':
+                written.append(command[1:])
+                return 0
+            return 1  # stop at the first run
+
+        root = str(tmp_path / f'runs_{len(methods)}')
+        argv = ['--quick', '--primaries', 'ssv2', '--methods', *methods, '--seeds', '0']
+        cli.main([*argv, '--root', root], runner=tools, repo=repo)
+        assert written == presets, methods

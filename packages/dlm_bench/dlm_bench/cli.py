@@ -159,8 +159,10 @@ def main(argv=None, runner=None, repo: str = REPO) -> int:
             print('\n'.join(estimate.lines(whole, clock)), flush=True)
         return 1 if failed else 0
     if not args.report_only:
-        # the bench preset that the runs read, and the default sets (HPS's partner task)
-        for preset in ('default', 'bench'):
+        # the bench preset that the runs read; the default sets where HPS runs (its
+        # partner task trains on them)
+        wanted = ('default', 'bench') if 'hps' in planner.preset.methods else ('bench',)
+        for preset in wanted:
             code = (runner or call)(['tools/data/make_demo_data.py', '--preset', preset])
             if code:
                 print(f'demo data ({preset}): failed (exit {code})', flush=True)
