@@ -7,6 +7,7 @@ import json
 import os
 import os.path as osp
 
+import pytest
 from dlm_bench import cli, merge, records
 from dlm_bench.catalog import REPO
 
@@ -160,19 +161,20 @@ def test_the_pages_command_is_the_one_that_makes_the_runs():
     )
 
 
-def test_the_default_demo_sets_are_written_only_for_hps(tmp_path):
+@pytest.mark.parametrize(
+    'methods, presets',
+    [(['full'], ['bench']), (['full', 'hps'], ['default', 'bench'])],
+)
+def test_the_default_demo_sets_are_written_only_for_hps(tmp_path, methods, presets):
     repo = annotated_repo(tmp_path)
-    for methods, presets in ((['full'], [['--preset', 'bench']]),
-                             (['full', 'hps'], [['--preset', 'default'], ['--preset', 'bench']])):  # fmt: skip
-        written = []
+    written = []
 
-        def tools(command):
-            if command[0] == 'tools/data/make_demo_data.py':
-                written.append(command[1:])
-                return 0
-            return 1  # stop at the first run
+    def tools(command):
+        if command[0] == 'tools/data/make_demo_data.py':
+            written.append(command[2])
+            return 0
+        return 1  # stop at the first run
 
-        root = str(tmp_path / f'runs_{len(methods)}')
-        argv = ['--quick', '--primaries', 'ssv2', '--methods', *methods, '--seeds', '0']
-        cli.main([*argv, '--root', root], runner=tools, repo=repo)
-        assert written == presets, methods
+    argv = ['--quick', '--primaries', 'ssv2', '--methods', *methods, '--seeds', '0']
+    cli.main([*argv, '--root', str(tmp_path / 'runs')], runner=tools, repo=repo)
+    assert written == presets
