@@ -89,6 +89,7 @@ def test_a_small_plan_runs_and_writes_records_and_page(tmp_path, capsys):
     with open(osp.join(root, 'results.md')) as handle:
         page = handle.read()
     assert '## Table 1: primary tasks' in page and '| VPT-middle | 50.00 [' in page
+    assert f'(package `dlm_bench`) from `{osp.join(root, "results.json")}`.' in page
     # a subset of the protocol says so at the top, with what it leaves out
     assert meta['scope']['missing']['primaries'] == ['ava', 'thumos14', '50salads',
                                                      'imagenet_vid', 'youtube_vis']  # fmt: skip

@@ -215,6 +215,7 @@ def main(argv=None, runner=None, repo: str = REPO) -> int:
         osp.join(repo, args.report),
         osp.join(repo, args.figure),
         osp.join(repo, args.heatmap),
+        source=args.results,
     )
     print(f'wrote {args.results} and {args.report}', flush=True)
     if failed:
