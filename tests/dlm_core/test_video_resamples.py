@@ -45,3 +45,32 @@ def test_no_videos_is_an_error():
         video_resamples([], 3)
     assert isinstance(video_resamples(['a'], 0), list)
     assert np.array_equal(video_resamples(['a'], 1)[0], [0])
+
+
+def test_copy_order_lists_every_drawn_item_then_the_second_copies():
+    from dlm_core.evaluation import copy_order
+
+    assert copy_order([2, 0, 1, 3]) == [(0, 0), (0, 2), (0, 3), (1, 0), (1, 3), (2, 3)]
+    assert copy_order([]) == []
+
+
+def test_accumulate_copies_pools_the_copies_and_restores_the_evaluator():
+    from types import SimpleNamespace
+
+    from dlm_core.evaluation import accumulate_copies
+
+    class Evaluator:  # evalImgs laid out as COCOeval's: (class, area range, item)
+        def __init__(self):
+            self.params = SimpleNamespace(imgIds=[3, 7], catIds=[1, 2], areaRng=[[0, 1]])
+            self._paramsEval = SimpleNamespace(imgIds=[3, 7], catIds=[1, 2], areaRng=[[0, 1]])
+            self.evalImgs = ['c1/3', 'c1/7', 'c2/3', 'c2/7']
+
+        def accumulate(self):
+            self.eval = dict(items=list(self.evalImgs), ids=list(self.params.imgIds))
+
+    evaluator = Evaluator()
+    result = accumulate_copies(evaluator, 'imgIds', [(0, 0), (0, 1), (1, 1)])  # 7 twice
+    assert result['items'] == ['c1/3', 'c1/7', 'c1/7', 'c2/3', 'c2/7', 'c2/7']
+    assert result['ids'] == [3, 7, 7 + 8]  # copy 1 of item 7 under a new id
+    assert evaluator.evalImgs == ['c1/3', 'c1/7', 'c2/3', 'c2/7']
+    assert evaluator.params.imgIds == evaluator._paramsEval.imgIds == [3, 7]

@@ -12,7 +12,12 @@ from mmdet.evaluation.metrics import CocoVideoMetric
 from mmengine.fileio import load
 
 from dlm_core.errors import ConfigError, DataError
-from dlm_core.evaluation import sorted_videos, write_video_replicates
+from dlm_core.evaluation import (
+    accumulate_copies,
+    copy_order,
+    sorted_videos,
+    write_video_replicates,
+)
 
 from ..registry import METRICS
 
@@ -97,40 +102,16 @@ class CocoVideoMetricWithResamples(CocoVideoMetric):
         return evaluation
 
     def _resample_ap50(self, matched, detections: list, video_of: dict, counts) -> float:
-        """AP50 of the resample ``counts`` (aligned with the sorted video ids).
-
-        COCO matches detections to ground truth per image and class, so an image drawn k
-        times has k identical per-image results: ``accumulate()`` runs on the once-matched
-        images listed with their copies, in the order the copies would take as new
-        integer ids (every image once, then the images drawn twice, ...: how score ties
-        between copies are broken), exactly the AP50 of the copied ground truth and
-        detections; AP50 is then the mean of its precision table over recall and classes,
-        as ``COCOeval.summarize`` takes it."""
+        """AP50 of the resample ``counts`` (aligned with the sorted video ids): the
+        once-matched images with their copies accumulated
+        (``dlm_core.evaluation.accumulate_copies``), then the mean of the precision table
+        over recall and classes, as ``COCOeval.summarize`` takes it."""
         drawn = dict(zip(sorted_videos(video_of.values()), map(int, counts)))
-        images = sorted(video_of)
-        order = [
-            (copy, position)
-            for copy in range(max(drawn.values(), default=0))
-            for position, image in enumerate(images)
-            if drawn[str(video_of[image])] > copy
-        ]
+        images = sorted(video_of)  # as COCOeval sorts them
+        order = copy_order([drawn[str(video_of[image])] for image in images])
         found = {d['image_id'] for d in detections}
         if matched is None or not any(images[position] in found for _, position in order):
             return 0.0  # none found is an AP of 0
-        once, count = matched.evalImgs, len(images)
-        categories = len(matched.params.catIds)
-        step = 1 + max(images)
-        with contextlib.redirect_stdout(io.StringIO()):
-            matched.evalImgs = [
-                once[k * count + position] for k in range(categories) for _, position in order
-            ]
-            resampled = [images[position] + copy * step for copy, position in order]
-            matched.params.imgIds = matched._paramsEval.imgIds = resampled
-            try:
-                matched.accumulate()
-            finally:
-                matched.evalImgs, matched.params.imgIds = once, images
-                matched._paramsEval.imgIds = images
-        precision = matched.eval['precision'][0, :, :, 0, 0]  # (recall, class)
-        valid = precision[precision > -1]
+        precision = accumulate_copies(matched, 'imgIds', order)['precision'][0, :, :, 0, 0]
+        valid = precision[precision > -1]  # (recall, class)
         return float(f'{round(float(np.mean(valid)) if valid.size else -1.0, 3)}')

@@ -13,7 +13,12 @@ from mmdet.evaluation.functional import YTVIS, YTVISeval
 from mmdet.evaluation.metrics import YouTubeVISMetric
 
 from dlm_core.errors import ConfigError
-from dlm_core.evaluation import sorted_videos, write_video_replicates
+from dlm_core.evaluation import (
+    accumulate_copies,
+    copy_order,
+    sorted_videos,
+    write_video_replicates,
+)
 
 from ..registry import METRICS
 
@@ -106,40 +111,16 @@ class RepeatableYouTubeVISMetric(YouTubeVISMetric):
 
     def _resample_value(self, matched, videos: list, counts) -> float:
         """mmdet's ``segm_mAP`` of the resample ``counts`` (aligned with ``sorted_videos``;
-        ``videos`` are the ids in numeric order, the evaluator's).
-
-        The evaluator matches tracks per video and class, so a video drawn k times has k
-        identical per-video results: ``accumulate()`` runs on the once-matched videos
-        listed with their copies, in the order the copies would take as new integer ids
-        (every video once, then the videos drawn twice, ...: how score ties between copies
-        are broken), exactly the value of the copied ground truth and tracks; the mAP is
-        then the mean of the precision table over IoU, recall and classes, as
+        ``videos`` are the ids in numeric order, the evaluator's): the once-matched videos
+        with their copies accumulated (``dlm_core.evaluation.accumulate_copies``), then the
+        mean of the precision table over IoU, recall and classes, as
         ``YTVISeval.summarize`` takes it, rounded as mmdet reports it."""
         drawn = dict(zip(sorted_videos(videos), map(int, counts)))  # ids sorted as text
-        order = [
-            (copy, position)
-            for copy in range(max(drawn.values(), default=0))
-            for position, video in enumerate(videos)  # as the evaluator sorts them
-            if drawn[str(video)] > copy
-        ]
+        order = copy_order([drawn[str(video)] for video in videos])
         if matched is None or not any(videos[p] in matched.videos_predicted for _, p in order):
             return 0.0  # no track found is an AP of 0
-        once, count = matched.evalImgs, len(videos)
-        categories = len(matched.params.catIds)
-        step = 1 + max(videos)
-        with contextlib.redirect_stdout(io.StringIO()):
-            matched.evalImgs = [
-                once[k * count + position] for k in range(categories) for _, position in order
-            ]
-            resampled = [videos[position] + copy * step for copy, position in order]
-            matched.params.vidIds = matched._paramsEval.vidIds = resampled
-            try:
-                matched.accumulate()
-            finally:
-                matched.evalImgs, matched.params.vidIds = once, videos
-                matched._paramsEval.vidIds = videos
-        precision = matched.eval['precision'][..., 0, 0]  # (IoU, recall, class)
-        valid = precision[precision > -1]
+        precision = accumulate_copies(matched, 'vidIds', order)['precision'][..., 0, 0]
+        valid = precision[precision > -1]  # (IoU, recall, class)
         return float(f'{float(np.mean(valid)) if valid.size else -1.0:.3f}')
 
     def evaluate(self, size: int = 1) -> dict:
