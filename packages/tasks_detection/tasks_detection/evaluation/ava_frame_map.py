@@ -30,7 +30,7 @@ from mmengine.evaluator import BaseMetric
 from mmengine.logging import print_log
 
 from dlm_core.errors import DataError
-from dlm_core.evaluation import sorted_videos, write_video_replicates
+from dlm_core.evaluation import copy_order, sorted_videos, write_video_replicates
 
 from ..datasets.ava_annotations import (
     check_ava_annotations,
@@ -162,12 +162,7 @@ def resampled_keys(keys, counts) -> list:
     the ground truth would take (how score ties between copies are broken)."""
     keys = list(keys)
     drawn = dict(zip(sorted_videos(map(_video_of, keys)), map(int, counts)))
-    return [
-        key
-        for copy in range(max(drawn.values(), default=0))
-        for key in keys
-        if drawn.get(_video_of(key), 0) > copy
-    ]
+    return [keys[position] for _, position in copy_order([drawn[_video_of(k)] for k in keys])]
 
 
 def _listed(keys: set, limit: int = 5) -> str:

@@ -67,7 +67,7 @@ class CocoVideoMetricWithResamples(CocoVideoMetric):
             write_video_replicates(
                 self.replicates_file,
                 video_of.values(),
-                lambda counts: self._resample_ap50(matched, detections, video_of, counts),
+                lambda counts: self._resample_ap50(matched, video_of, counts),
                 self.replicates,
                 what=f'{type(self).__name__} bbox_mAP_50',
             )
@@ -99,9 +99,10 @@ class CocoVideoMetricWithResamples(CocoVideoMetric):
             params.maxDets, params.iouThrs = [self.proposal_nums[-1]], np.array([0.5])
             params.areaRng, params.areaRngLbl = params.areaRng[:1], params.areaRngLbl[:1]
             evaluation.evaluate()
+        evaluation.images_detected = {d['image_id'] for d in detections}
         return evaluation
 
-    def _resample_ap50(self, matched, detections: list, video_of: dict, counts) -> float:
+    def _resample_ap50(self, matched, video_of: dict, counts) -> float:
         """AP50 of the resample ``counts`` (aligned with the sorted video ids): the
         once-matched images with their copies accumulated
         (``dlm_core.evaluation.accumulate_copies``), then the mean of the precision table
@@ -109,8 +110,8 @@ class CocoVideoMetricWithResamples(CocoVideoMetric):
         drawn = dict(zip(sorted_videos(video_of.values()), map(int, counts)))
         images = sorted(video_of)  # as COCOeval sorts them
         order = copy_order([drawn[str(video_of[image])] for image in images])
-        found = {d['image_id'] for d in detections}
-        if matched is None or not any(images[position] in found for _, position in order):
+        detected = matched.images_detected if matched is not None else ()
+        if not any(images[position] in detected for _, position in order):
             return 0.0  # none found is an AP of 0
         precision = accumulate_copies(matched, 'imgIds', order)['precision'][0, :, :, 0, 0]
         valid = precision[precision > -1]  # (recall, class)
