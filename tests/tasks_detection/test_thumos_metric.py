@@ -8,6 +8,7 @@ import pytest
 
 from dlm_core.evaluation import video_resamples
 from tasks_detection.evaluation import TemporalDetectionMAP, detection_map
+from tasks_detection.evaluation.temporal_detection_map import resampled
 from tests.helpers.thumos_predictions import predict
 
 THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7)
@@ -164,3 +165,42 @@ def test_a_resample_drawing_a_video_twice_is_the_metric_on_its_copies(tmp_path):
     copied = {vid: predictions[vid.split('#')[0]] for vid in copies}
     by_hand = run_metric(write_json(tmp_path / 'copies.json', copies), copied)
     assert table['values'][twice] == pytest.approx(by_hand['mAP'])
+
+
+def test_every_resample_equals_the_map_of_its_copied_videos(tmp_path):
+    """The replicates come from once-matched predictions (``temporal_matches``); each must
+    be the library's mAP on the resample's copied ground truth and predictions: score ties
+    within and across videos, two ground truths of equal tIoU, a video with no ground truth
+    of a predicted class, a class with no ground truth at all (of three)."""
+    rng = np.random.default_rng(3)
+    truth = {}
+    for v in range(12):
+        starts = rng.choice(np.arange(0, 90, 6), size=3, replace=False)
+        truth[f'v{v}'] = [(float(s), float(s) + 6, int(rng.integers(2))) for s in starts]
+    truth['v3'] = [(10.0, 20.0, 0), (10.0, 20.0, 0)]  # equal tIoU to any prediction
+    predictions = {}
+    for vid, items in truth.items():
+        rows = [(t0 + rng.normal(0, 1.5), t1 + rng.normal(0, 1.5), c) for t0, t1, c in items]
+        rows += [(float(rng.uniform(0, 90)), 0.0, int(rng.integers(3))) for _ in range(3)]
+        predictions[vid] = [
+            (t0, max(t1, t0 + 4), c, float(rng.choice([0.25, 0.5, 0.75, rng.random()])))
+            for t0, t1, c in rows
+        ]
+    predictions = dict(reversed(list(predictions.items())))  # copies in the results' order
+    classes = ('Jump', 'Run', 'Throw')
+    ann = write_json(tmp_path / 'gt.json', truth, classes=classes)
+    out = tmp_path / 'replicates.json'
+    metric = TemporalDetectionMAP(ann_file=ann, replicates_file=str(out), replicates=60)
+    metric.dataset_meta = dict(classes=classes)
+    metric.process({}, predict(predictions))
+    normal = metric.compute_metrics(metric.results)
+    table = json.loads(out.read_text())
+    assert table['value'] == normal['mAP']
+    loaded = metric.ground_truth()
+    stored = {vid: items for vid, items in metric.results}
+    for counts, value in zip(
+        (np.bincount(d, minlength=len(truth)) for d in video_resamples(truth, 60)),
+        table['values'],
+    ):
+        assert value == metric.scores(*resampled(loaded, stored, counts))['mAP']
+    assert len(set(table['values'])) > 20

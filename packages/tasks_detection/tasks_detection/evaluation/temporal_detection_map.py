@@ -8,7 +8,7 @@ The ground truth is read from the annotation file (whole videos, never crops); i
 are scored as the dataset's classes (the config's, by name), and the predicted videos must
 be the ground truth's videos. With ``replicates_file`` the mAP is also evaluated on
 bootstrap resamples of the test videos (``dlm_core.evaluation.video_resamples``), for the
-benchmark's intervals.
+benchmark's intervals, from the once-matched predictions (``temporal_matches``).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from dlm_core.evaluation import copy_name, sorted_videos, write_video_replicates
 from ..datasets.thumos14 import config_classes, read_thumos14_json, subset_truth
 from ..registry import METRICS
 from .ground_truth_checks import coverage_problems, other_dataset_ann_file
+from .temporal_matches import TemporalMatches
 
 
 def detection_map(
@@ -156,10 +157,17 @@ class TemporalDetectionMAP(BaseMetric):
         self._check_same_videos(truth, predictions)
         metrics = self.scores(truth, predictions)
         if self.replicates_file:
+            matches = TemporalMatches(truth, predictions, len(self.classes), self.tiou_thresholds)
+            videos = sorted_videos(truth)
+
+            def resample_map(counts) -> float:
+                order = matches.copies_order(dict(zip(videos, (int(c) for c in counts))))
+                return self.map_of(*matches.average_precision(order))['mAP']
+
             write_video_replicates(
                 self.replicates_file,
                 truth,
-                lambda counts: self.scores(*resampled(truth, predictions, counts))['mAP'],
+                resample_map,
                 self.replicates,
                 what=f'{type(self).__name__} mAP',
             )
@@ -167,7 +175,13 @@ class TemporalDetectionMAP(BaseMetric):
 
     def scores(self, truth: dict, predictions: dict) -> dict:
         """mAP per threshold and their mean (percent) of predictions on ground truth."""
-        ap, has_gt = detection_map(truth, predictions, len(self.classes), self.tiou_thresholds)
+        return self.map_of(
+            *detection_map(truth, predictions, len(self.classes), self.tiou_thresholds)
+        )
+
+    def map_of(self, ap: np.ndarray, has_gt: np.ndarray) -> dict:
+        """mAP per threshold and their mean (percent) of per-class AP ``ap``, over the
+        classes with ground truth."""
         per_threshold = ap[:, has_gt].mean(axis=1) if has_gt.any() else np.zeros(len(ap))
         metrics = OrderedDict(
             (f'mAP@{t:.1f}', float(100 * m)) for t, m in zip(self.tiou_thresholds, per_threshold)
