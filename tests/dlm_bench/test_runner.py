@@ -276,6 +276,12 @@ def test_map_runs_ask_their_metric_for_video_replicates_and_check_them(tmp_path)
     for task in ('ssv2', '50salads'):  # accuracy, F1 counts: no replicates
         other = dataclasses.replace(run, task=task)
         assert not any('replicates_file' in c for c in runner.test_command(other, None, None))
+    # the predicted samples are dumped only where the per-video scores are read from them
+    # (top-1 accuracy): YouTube-VIS's dumped masks took about 1 GB a test run
+    for task in METRICS:
+        dumped = '--dump' in runner.test_command(dataclasses.replace(run, task=task), None, None)
+        assert dumped == (METRICS[task].per_video == 'accuracy'), task
+    assert {t for t in METRICS if METRICS[t].per_video == 'accuracy'} >= {'ssv2'}
 
     # AVA reports mAP/overall in [0, 1]; the record holds percent
     path = tmp_path / 'replicates.json'

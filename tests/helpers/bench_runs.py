@@ -53,8 +53,9 @@ class Recorder:
                 {'pred_score': torch.tensor([0.1, 0.9]), 'gt_label': torch.tensor([1])},
                 {'pred_score': torch.tensor([0.8, 0.2]), 'gt_label': torch.tensor([1])},
             ]
-            with open(command[command.index('--dump') + 1], 'wb') as handle:
-                pickle.dump(samples, handle)
+            if '--dump' in command:
+                with open(command[command.index('--dump') + 1], 'wb') as handle:
+                    pickle.dump(samples, handle)
         return 0
 
 

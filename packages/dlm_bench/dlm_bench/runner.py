@@ -4,7 +4,8 @@ Per run: ``tools/train.py`` (``--resume`` when its work dir holds a checkpoint o
 interrupted training), then ``chosen.pth`` linked to the checkpoint that validated best
 (MMEngine's ``best_*.pth``; the last checkpoint where the run did not validate), the
 prompts of that checkpoint exported to ``prompts_chosen.pth`` (prompt methods), and one
-``tools/test.py --dump`` per inference mode on the test split. A run whose records exist
+``tools/test.py`` per inference mode on the test split (``--dump`` where the per-video
+scores are read from the predicted samples). A run whose records exist
 is skipped; a failed run is reported and the runs that need it are skipped.
 """
 
@@ -22,7 +23,7 @@ from functools import partial
 
 from .catalog import METHODS, METRICS, REPO, VARIANT_METHODS, measured_seconds
 from .plan import CHOSEN, PROMPTS, Plan, Run
-from .records import best_validation, iterations, read_scalars
+from .records import PER_VIDEO, best_validation, iterations, read_scalars
 
 #: runs whose model holds prompts to export
 NO_PROMPTS = ('foundation', 'full', 'hps')
@@ -96,11 +97,13 @@ def test_command(run: Run, mode: str | None, checkpoint: str | None) -> list:
         osp.join(run.work_dir, f'test{suffix}'),
         '--metrics-json',
         osp.join(run.work_dir, osp.basename(run.metrics_file(mode))),
-        '--dump',
-        osp.join(run.work_dir, osp.basename(run.dump_file(mode))),
     ]
+    per_video = METRICS[run.task].per_video
+    if per_video in PER_VIDEO:  # the per-video scores are read from the dumped samples
+        # (only there: YouTube-VIS's dumped masks take about 1 GB a test run)
+        command += ['--dump', osp.join(run.work_dir, osp.basename(run.dump_file(mode)))]
     values = dict(run.model_options)
-    written = PER_VIDEO_FILES.get(METRICS[run.task].per_video)
+    written = PER_VIDEO_FILES.get(per_video)
     if written is not None:  # what the intervals resample, written by the metric itself
         option, stem = written
         values[f'test_evaluator.{option}'] = osp.join(
