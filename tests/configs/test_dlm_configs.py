@@ -219,10 +219,29 @@ def test_each_real_model_builds_and_its_mapper_has_the_real_widths(primary):
     assert 0 < model.trainable_percent < 15  # the paper reports 10.8 %
 
 
+@pytest.fixture
+def uninitialised_memory_is_nan():
+    """Every tensor torch allocates without values starts as NaN (torch's deterministic
+    mode fills them), so a weight or buffer no initialiser set, or a kernel reading memory
+    it never wrote, shows on every run instead of at times (from whatever the allocator
+    hands back)."""
+    enabled = torch.are_deterministic_algorithms_enabled()
+    warn_only = torch.is_deterministic_algorithms_warn_only_enabled()
+    fill = torch.utils.deterministic.fill_uninitialized_memory
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    torch.utils.deterministic.fill_uninitialized_memory = True
+    yield
+    torch.use_deterministic_algorithms(enabled, warn_only=warn_only)
+    torch.utils.deterministic.fill_uninitialized_memory = fill
+
+
 @pytest.mark.slow  # three ViT-B forwards at 16 x 224 x 224
-def test_real_size_taps_reach_the_mapper_with_their_token_counts():
-    """A 16-frame clip through each real-size auxiliary: its view, its lower half, its
-    ``(B, N, D)`` tokens, then the mapper of a real primary (ASFormer, 64-d)."""
+def test_real_size_taps_reach_the_mapper_with_their_token_counts(uninitialised_memory_is_nan):
+    """A 16-frame clip through each real-size auxiliary at its random init (the
+    knowledge control's weights): its view, its lower half, its ``(B, N, D)`` tokens, then
+    the mapper of a real primary (ASFormer, 64-d). Every weight and buffer of the random
+    init is set (the constructors of mmdet's Deformable DETR leave its level embeddings
+    unset until ``init_weights``)."""
     auxiliaries = Config.fromfile('configs/dlm/_base_/real_auxiliaries.py').real_auxiliaries
     torch.manual_seed(0)
     frames = torch.rand(1, 16, 3, 64, 64)
@@ -236,14 +255,24 @@ def test_real_size_taps_reach_the_mapper_with_their_token_counts():
     expected['50salads'] = (1, (16 - 8) // 2 + 1, 64)  # I3D windows of 8 frames every 2
     taps = {}
     for name in TASKS:
-        # seeded, initialised weights: a model built without its checkpoint and without
-        # init_weights holds uninitialised tensors (mmdet's level embeddings), NaN at times
         plugin_cfg = dict(without_checkpoint(auxiliaries[name].to_dict()), random_init=True)
         plugin = build_task(plugin_cfg).eval()
+        plugin.load_checkpoint()  # the random init, as every model holding a plugin calls it
+        tensors = [*plugin.named_parameters(), *plugin.named_buffers()]
+        unset = [key for key, t in tensors if t.is_floating_point() and not t.isfinite().all()]
+        assert not unset, f'{name}: {unset}'
         with torch.no_grad():
             taps[name] = plugin.tap(plugin.view(dict(frames=frames)))
         assert taps[name].shape == expected[name], name
+        assert torch.isfinite(taps[name]).all(), f'{name}: non-finite tap'
         del plugin
     model = MODELS.build(at_random_init(real_config('50salads').model.to_dict()))
-    prompts = model.mapper([taps[name] for name in model.auxiliaries], 1)
-    assert prompts.shape == (1, 5 * 8, 64) and torch.isfinite(prompts).all()
+    names = list(model.auxiliaries)
+    with torch.no_grad():
+        prompts = model.mapper([taps[name] for name in names], 1)
+        model.mapper.rows_only = False  # the full-layer reference path of the extractor
+        reference = model.mapper([taps[name] for name in names], 1)
+    assert prompts.shape == (1, 5 * 8, 64)
+    groups = dict(zip(names, prompts.split(8, dim=1)))
+    assert not [name for name, group in groups.items() if not torch.isfinite(group).all()]
+    torch.testing.assert_close(prompts, reference, rtol=1e-4, atol=1e-5)
