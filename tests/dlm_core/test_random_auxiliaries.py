@@ -6,6 +6,7 @@ weights; a checkpoint with it is an error, a missing checkpoint without it still
 from __future__ import annotations
 
 import copy
+import logging
 
 import pytest
 import torch
@@ -258,3 +259,29 @@ def test_a_checkpoint_lacking_trained_tensors_loads_with_a_warning(tmp_path):
     warnings = [r.getMessage() for r in records if r.levelno == logging.WARNING]
     assert any('dlm.pth lacks trained tensors' in w and 'extra' in w for w in warnings)
     assert any('gone' in w for w in warnings)
+
+
+def test_frozen_models_without_checkpoint_or_random_init_are_named_in_a_warning(tmp_path):
+    from mmengine.logging import MMLogger
+
+    path = trained_checkpoint(tmp_path, TOY)
+    logger = MMLogger.get_current_instance()
+    warnings = []
+    handler = logging.Handler(level=logging.WARNING)
+    handler.emit = lambda record: warnings.append(record.getMessage())
+    logger.addHandler(handler)
+    try:
+        MODELS.build(toy_dlm(dict(TOY, random_init=True)))  # primary and 'right': no checkpoint
+        MODELS.build(
+            dict(
+                toy_dlm(dict(TOY, checkpoint=path)),
+                primary=dict(TOY, checkpoint=path),
+                auxiliaries=dict(
+                    left=dict(TOY, checkpoint=path), right=dict(TOY, random_init=True)
+                ),
+            )
+        )
+    finally:
+        logger.removeHandler(handler)
+    assert len(warnings) == 1
+    assert "['primary', 'right'] have no checkpoint and no random_init" in warnings[0]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping, Sequence
 
 import torch
@@ -156,6 +157,7 @@ class MultiTaskPromptModel(TrainableAccountingMixin, BaseModel):
         hold_eval(self._frozen)
         for plugin in [self.primary, *self.auxiliaries.values()]:
             plugin.load_checkpoint()
+        self._warn_untrained()
         self._log_accounting()
 
     # -- building ---------------------------------------------------------------------
@@ -214,6 +216,24 @@ class MultiTaskPromptModel(TrainableAccountingMixin, BaseModel):
     def backbone_parameters(self) -> int:
         """Parameters of all task models, primary and auxiliary."""
         return count_parameters([self.primary, *self.auxiliaries.values()])
+
+    def _warn_untrained(self) -> None:
+        """Name the frozen task models that got neither a checkpoint nor ``random_init``:
+        they keep their constructors' weights, never trained, and what only an
+        ``init_weights`` sets is unset memory (mmdet's Deformable DETR level embeddings)."""
+        roles = [('primary', self.primary), *self.auxiliaries.items()]
+        untrained = [
+            role for role, plugin in roles if plugin.checkpoint is None and not plugin.random_init
+        ]
+        if untrained:
+            print_log(
+                f'DLM: {untrained} have no checkpoint and no random_init: their frozen task '
+                "models keep their constructors' weights (set model.primary.checkpoint / "
+                'model.auxiliaries.<name>.checkpoint, or random_init=True for the '
+                'random-auxiliary control)',
+                logger='current',
+                level=logging.WARNING,
+            )
 
     def _log_accounting(self) -> None:
         print_log(
