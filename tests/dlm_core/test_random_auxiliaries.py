@@ -6,7 +6,6 @@ weights; a checkpoint with it is an error, a missing checkpoint without it still
 from __future__ import annotations
 
 import copy
-import logging
 
 import pytest
 import torch
@@ -16,6 +15,7 @@ from dlm_core.errors import ConfigError, MissingCheckpointError
 from dlm_core.registry import MODELS
 from dlm_core.tasks import build_task
 from dlm_core.trained_checkpoints import frozen_sources
+from tests.helpers.logs import warnings_logged
 from tests.helpers.toy_task import ToyTask  # noqa: F401  (registers the toy plugins)
 
 TOY = dict(type='toy_tasks.ToyTask', in_dim=16, dim=32, depth=2, num_classes=3)
@@ -262,26 +262,11 @@ def test_a_checkpoint_lacking_trained_tensors_loads_with_a_warning(tmp_path):
 
 
 def test_frozen_models_without_checkpoint_or_random_init_are_named_in_a_warning(tmp_path):
-    from mmengine.logging import MMLogger
-
     path = trained_checkpoint(tmp_path, TOY)
-    logger = MMLogger.get_current_instance()
-    warnings = []
-    handler = logging.Handler(level=logging.WARNING)
-    handler.emit = lambda record: warnings.append(record.getMessage())
-    logger.addHandler(handler)
-    try:
-        MODELS.build(toy_dlm(dict(TOY, random_init=True)))  # primary and 'right': no checkpoint
-        MODELS.build(
-            dict(
-                toy_dlm(dict(TOY, checkpoint=path)),
-                primary=dict(TOY, checkpoint=path),
-                auxiliaries=dict(
-                    left=dict(TOY, checkpoint=path), right=dict(TOY, random_init=True)
-                ),
-            )
-        )
-    finally:
-        logger.removeHandler(handler)
-    assert len(warnings) == 1
-    assert "['primary', 'right'] have no checkpoint and no random_init" in warnings[0]
+    trained, random = dict(TOY, checkpoint=path), dict(TOY, random_init=True)
+    with warnings_logged() as records:
+        MODELS.build(toy_dlm(random))  # the primary and 'right' have no checkpoint
+        auxiliaries = dict(left=trained, right=random)
+        MODELS.build(dict(toy_dlm(trained), primary=trained, auxiliaries=auxiliaries))
+    assert len(records) == 1
+    assert "['primary', 'right'] have no checkpoint and no random_init" in records[0].getMessage()
