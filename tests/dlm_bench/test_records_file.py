@@ -1,0 +1,44 @@
+"""The results file: one JSON document, one record per line, read back as written."""
+
+from __future__ import annotations
+
+import json
+
+from dlm_bench import records
+
+
+def _record(seed: int, **extra) -> dict:
+    record = {field: None for field in records.FIELDS}
+    record.update(method='dlm', primary='ssv2', seed=seed, split='test', value=61.25 + seed)
+    record.update(extra)
+    return record
+
+
+def test_the_results_file_round_trips_with_one_record_per_line(tmp_path):
+    path = str(tmp_path / 'results.json')
+    written = [
+        _record(0, videos=['v0', 'v1'], per_video=[0.5, 1.0], curve=[[10, 0.2], [20, 0.4]]),
+        _record(1, infer_mode='static'),
+        _record(2, value=float('nan')),
+    ]
+    meta = {'scope': {'primaries': ['ssv2'], 'prompt_seeds': [0, 1]}, 'command': 'x'}
+    records.write(written, path, meta)
+
+    found, found_meta = records.read(path)
+    assert found_meta == meta
+    assert [r['seed'] for r in found] == [0, 1, 2]
+    assert found[0]['per_video'] == [0.5, 1.0] and found[0]['curve'] == [[10, 0.2], [20, 0.4]]
+    assert found[1]['infer_mode'] == 'static'
+    assert found[2]['value'] != found[2]['value']  # NaN stays NaN
+    with open(path) as handle:
+        lines = handle.read().splitlines()
+    record_lines = [line for line in lines if line.startswith('{"method"')]
+    assert len(record_lines) == 3
+    assert json.loads(record_lines[1].rstrip(','))['seed'] == 1
+    assert lines[-1] == ']}'
+
+
+def test_an_empty_results_file_is_still_valid_json(tmp_path):
+    path = str(tmp_path / 'results.json')
+    records.write([], path)
+    assert records.read(path) == ([], {})
