@@ -158,15 +158,28 @@ def test_knowledge_controls_and_the_low_data_regime(tmp_path):
     assert 'vpt_middle/50salads/low_data/seed0' in plan.runs
 
 
-def test_a_primary_without_a_subset_writer_gets_the_controls_but_no_low_data_runs(tmp_path):
-    # THUMOS14 validates on a held-out subset of its annotation file but has no writer for a
-    # 10 % training subset: the planner notes that and goes on (it used to raise)
+def test_a_primary_without_a_subset_writer_gets_the_controls_but_no_low_data_runs(
+    tmp_path, monkeypatch
+):
+    # a format with no writer for a 10 % training subset: the planner notes that and goes on
+    monkeypatch.delitem(splits.FORMATS, 'thumos14')
     preset = dataclasses.replace(QUICK, primaries=('thumos14',), methods=('full', 'dlm'),
                                  controls=True, low_data=True, other_seeds=(0,))  # fmt: skip
     _, plan = build(tmp_path, preset)
     assert 'thumos14: no low-data runs (no subset writer for its format)' in plan.notes
     assert 'dlm_random_aux/thumos14/seed0' in plan.runs
     assert not any(run.regime == 'low_data' for run in plan.runs.values())
+
+
+def test_json_primaries_train_their_low_data_runs_on_the_written_subset(tmp_path):
+    preset = dataclasses.replace(QUICK, primaries=('thumos14',), methods=('full', 'dlm'),
+                                 low_data=True, other_seeds=(0,))  # fmt: skip
+    _, plan = build(tmp_path, preset)
+    subset = splits.split_files(str(tmp_path / 'runs'), 'thumos14').low_data
+    assert subset.endswith('/splits/thumos14/train_low.json')
+    for name in ('full/thumos14/low_data/seed0', 'dlm/thumos14/low_data/seed0'):
+        assert plan.runs[name].train_options['train_dataloader.dataset.ann_file'] == subset
+    assert 'train_dataloader.dataset.ann_file' not in plan.runs['full/thumos14/seed0'].train_options
 
 
 def test_every_prompt_method_trains_its_head_but_the_frozen_head_row(tmp_path):

@@ -177,9 +177,9 @@ def main(argv=None, runner=None, repo: str = REPO) -> int:
                 return code
         clock = Clock(args.jobs)
         for _ in range(MAX_ROUNDS):
-            for task in sorted({r.task for r in plan.runs.values()}):
-                if splits.has_carver(task):
-                    splits.write_splits(planner.root_abs, task, repo, planner.data_root)
+            # the low-data subsets that this round's runs train on
+            for task in sorted({r.task for r in plan.runs.values() if r.regime == 'low_data'}):
+                splits.write_splits(planner.root_abs, task, repo, planner.data_root)
             failed = execute(plan, runner=runner, clock=clock, jobs=args.jobs)
             before = set(plan.runs)
             plan = planner.build()

@@ -44,17 +44,19 @@ sizes keep it near +-2 while ``sa2`` is small. Validation splits are smaller (th
 evaluated about ten times a run): SSv2 400 clips, AVA 16, THUMOS14 24, 50Salads 8,
 ImageNet VID 24, YouTube-VIS 48 videos.
 
-The low-data regime trains on a seeded tenth of the bench training split where the
-training annotation has one sample a line (the SSv2 video list, the 50Salads bundle).
+The low-data regime trains on a seeded tenth of the bench training split's samples, in the
+unit its dataset trains on (``dlm_bench.subsets``: clips, videos, AVA keyframes), written in
+the split's own format so that the dataset reads it with its own checks.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import os.path as osp
-import random
 from dataclasses import dataclass
 
+from . import subsets
 from .catalog import REPO, config_path, load_config
 
 #: where ``make_demo_data.py --preset bench`` writes the sets (relative to the repository)
@@ -88,8 +90,15 @@ BENCH_VALIDATION = {
 }
 #: the share of the training split that the low-data regime trains on
 LOW_DATA_FRACTION = 0.1
-#: the annotation format of each primary's training split that the low-data writer handles
-FORMATS = {'ssv2': 'lines', '50salads': 'lines'}
+#: the format of each primary's training annotation, as ``dlm_bench.subsets`` names it
+FORMATS = {
+    'ssv2': 'lines',
+    '50salads': 'lines',
+    'ava': 'ava_csv',
+    'thumos14': 'thumos14_json',
+    'imagenet_vid': 'videos_json',
+    'youtube_vis': 'videos_json',
+}
 
 
 @dataclass(frozen=True)
@@ -125,7 +134,7 @@ def validation_options(task: str, data_root: str = BENCH_ROOT) -> dict:
 
 def has_carver(task: str) -> bool:
     """Whether the low-data subset of ``task``'s training split can be written."""
-    return FORMATS.get(task) == 'lines'
+    return task in FORMATS
 
 
 def _rebased(path: str, old: str, new: str) -> str:
@@ -149,9 +158,28 @@ def split_files(out_dir: str, task: str, root: str | None = None) -> SplitFiles:
 
 def low_data_lines(train: list, fraction: float = LOW_DATA_FRACTION, seed: int = 0) -> list:
     """A seeded ``fraction`` of the training lines (at least one), in their order."""
-    count = max(1, round(len(train) * fraction))
-    chosen = set(random.Random(seed).sample(range(len(train)), count))
-    return [line for index, line in enumerate(train) if index in chosen]
+    return subsets.lines(train, fraction, seed)
+
+
+def low_data_text(task: str, text: str, source: str, root: str | None = None) -> str:
+    """The low-data subset of ``task``'s training annotation ``text`` (read from
+    ``source``), in the same format."""
+    kind, fraction = FORMATS[task], LOW_DATA_FRACTION
+    if kind == 'lines':
+        kept = low_data_lines(sorted(line.strip() for line in text.splitlines() if line.strip()))
+        return ''.join(f'{line}\n' for line in kept)
+    if kind == 'ava_csv':
+        return subsets.ava_csv(text, fraction, source=source)
+    try:
+        payload = json.loads(text)
+    except ValueError as error:
+        raise ValueError(f'{source}: not valid json ({error})') from None
+    if kind == 'thumos14_json':
+        subset = load_config(config_path('full', task), root).train_dataloader.dataset.subset
+        payload = subsets.thumos14_json(payload, fraction, subset, source=source)
+    else:
+        payload = subsets.videos_json(payload, fraction, source=source)
+    return json.dumps(payload)
 
 
 def write_splits(
@@ -164,7 +192,7 @@ def write_splits(
     source = training_annotations(task, root, data_root)
     try:
         with open(source) as handle:
-            lines = [line.strip() for line in handle if line.strip()]
+            text = handle.read()
     except OSError as error:
         raise FileNotFoundError(
             f'{source}: the bench training split of {task} is missing ({error.strerror}); '
@@ -174,7 +202,7 @@ def write_splits(
     os.makedirs(osp.dirname(files.low_data), exist_ok=True)
     tmp = files.low_data + '.tmp'
     with open(tmp, 'w') as handle:
-        handle.write(''.join(f'{line}\n' for line in low_data_lines(sorted(lines))))
+        handle.write(low_data_text(task, text, source, root))
     os.replace(tmp, files.low_data)
     return files
 
