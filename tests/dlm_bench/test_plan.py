@@ -227,8 +227,9 @@ def test_the_dlm_variants_start_from_the_dlm_run_of_their_seed(tmp_path):
     assert calibrated.train_options['load_from'] == osp.join(dlm.work_dir, 'chosen.pth')
     assert dlm.name in calibrated.deps and calibrated.modes == ('static',)
     assert calibrated.model_options == dlm.model_options  # the same frozen models and data
-    # ssv2_aux5.py trains 6 epochs: calibration 2, validated after each
-    assert calibrated.train_options['train_cfg.val_interval'] == 1
+    # ssv2_aux5.py trains 6 epochs: calibration 2, validated ten times inside them
+    assert calibrated.train_options['default_hooks.validation_points.points'] == 10
+    assert calibrated.train_options['train_cfg.val_begin'] == 3
     path = tmp_path / 'calibrated.py'
     path.write_text(calibrated.derived_config)
     cfg = Config.fromfile(str(path), import_custom_modules=False)
@@ -238,3 +239,24 @@ def test_the_dlm_variants_start_from_the_dlm_run_of_their_seed(tmp_path):
     assert cfg.custom_hooks[:-1] == base.custom_hooks
     assert cfg.custom_hooks[-1] == dict(type='dlm.StaticCalibrationHook', begin=0, lr=1e-3)
     assert cfg.model.primary == base.model.primary and cfg.model.mapper == base.model.mapper
+
+
+def test_a_schedule_of_fewer_epochs_than_points_validates_inside_its_epochs(tmp_path):
+    # ImageNet VID's DLM trains 2 epochs: ten validation points come from the hook, the
+    # loop itself never validates; 50Salads' 60-epoch single-task run validates every 6
+    preset = dataclasses.replace(QUICK, primaries=('imagenet_vid',), other_seeds=(0,))
+    _, plan = build(tmp_path, preset)
+    epochs = Config.fromfile(f'{REPO}/configs/dlm/imagenet_vid_aux5.py').train_cfg.max_epochs
+    assert epochs < 10
+    options = plan.runs['dlm/imagenet_vid/seed0'].train_options
+    assert options['default_hooks.validation_points.type'] == 'dlm.ValidationPointsHook'
+    assert options['default_hooks.validation_points.points'] == 10
+    assert options['default_hooks.logger.log_metric_by_epoch'] is False
+    assert options['train_cfg.val_begin'] == epochs + 1
+    assert options['default_hooks.checkpoint.save_best'] == METRICS['imagenet_vid'].key
+    full = plan.runs['full/50salads/seed0'].train_options
+    assert not any(key.startswith('default_hooks.validation_points') for key in full)
+    assert (
+        full['train_cfg.val_interval'] == 6
+        and 'default_hooks.logger.log_metric_by_epoch' not in full
+    )

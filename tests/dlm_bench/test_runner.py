@@ -190,6 +190,24 @@ def test_curves_put_validation_at_the_end_of_its_epoch():
     assert iters['val'] == [(5, pytest.approx(30.0))]
 
 
+def test_curves_of_points_logged_at_their_iteration_keep_it():
+    # dlm.ValidationPointsHook: two points inside epoch 1 (10 iterations) and one at its end
+    entries = [
+        {'loss': 2.0, 'epoch': 1, 'iter': 5, 'step': 5},
+        {'acc/top1': 0.4, 'step': 5},
+        {'acc/top1': 0.45, 'step': 8},
+        {'loss': 1.5, 'epoch': 1, 'iter': 10, 'step': 10},
+        {'acc/top1': 0.5, 'step': 10},
+    ]
+    curve = records.curves(entries, METRICS['ssv2'], val_by_iter=True)
+    assert [step for step, _ in curve['val']] == [5, 8, 10]
+    assert records.best_validation(entries, METRICS['ssv2'], val_by_iter=True) == 50.0
+    # read as epochs, the three points would collapse onto far-away iterations
+    assert [step for step, _ in records.curves(entries, METRICS['ssv2'])['val']] != [5, 8, 10]
+    assert records.validates_by_iteration({'default_hooks.logger.log_metric_by_epoch': False})
+    assert not records.validates_by_iteration({})
+
+
 def test_predictions_without_the_fields_are_an_error(tmp_path):
     path = tmp_path / 'p.pkl'
     path.write_bytes(pickle.dumps([{'pred_score': torch.tensor([1.0])}]))

@@ -38,11 +38,14 @@ class Recorder:
                 handle.write(osp.join(work_dir, 'epoch_4.pth'))
             vis = osp.join(work_dir, '20260101_000000', 'vis_data')
             os.makedirs(vis, exist_ok=True)
+            # MMEngine logs a validation at its epoch, or at its iteration where the
+            # logger says log_metric_by_epoch=False (dlm.ValidationPointsHook's runs)
+            by_iter = 'default_hooks.logger.log_metric_by_epoch=False' in command
             lines = [
                 {'loss': 1.0, 'epoch': 1, 'iter': 5, 'step': 5},
-                {'acc/top1': 0.4, 'step': 1},
+                {'acc/top1': 0.4, 'step': 5 if by_iter else 1},
                 {'loss': 0.5, 'epoch': 2, 'iter': 10, 'step': 10},
-                {'acc/top1': 0.6, 'step': 2},
+                {'acc/top1': 0.6, 'step': 10 if by_iter else 2},
             ]
             with open(osp.join(vis, 'scalars.json'), 'w') as handle:
                 handle.write(''.join(json.dumps(line) + '\n' for line in lines))

@@ -37,11 +37,19 @@ def loop_length(cfg: Config) -> tuple:
     return loop.max_iters, False
 
 
+#: what a run of a schedule of fewer epochs than ``VAL_POINTS`` adds to validate inside its
+#: epochs (``dlm.ValidationPointsHook``; the points are logged at their iteration)
+POINTS_HOOK = 'default_hooks.validation_points'
+POINTS_LOGGED_BY_ITER = 'default_hooks.logger.log_metric_by_epoch'
+
+
 def validation_options(cfg: Config, metric_key: str, validates: bool) -> dict:
     """``--cfg-options`` for training: validate every ``length // VAL_POINTS`` epochs (or
-    iterations; every one when the schedule is shorter) and keep the best checkpoint by
-    ``metric_key``, a regular checkpoint at the same interval so an interrupted run
-    resumes; without a validation split, no validation at all."""
+    iterations) and keep the best checkpoint by ``metric_key``, a regular checkpoint at
+    the same interval so an interrupted run resumes; without a validation split, no
+    validation at all. A schedule of fewer epochs than ``VAL_POINTS`` validates
+    ``VAL_POINTS`` times inside its epochs (``dlm.ValidationPointsHook``), so that every
+    method's checkpoint is chosen among as many points, whatever its schedule's length."""
     length, by_epoch = loop_length(cfg)
     interval = max(1, length // VAL_POINTS)
     options = {
@@ -54,20 +62,36 @@ def validation_options(cfg: Config, metric_key: str, validates: bool) -> dict:
             {'train_cfg.val_begin': length + 1, 'default_hooks.checkpoint.save_best': None}
         )
         return options
-    options.update(
-        {
-            'train_cfg.val_begin': interval,
-            'train_cfg.val_interval': interval,
-            'default_hooks.checkpoint.save_best': metric_key,
-            'default_hooks.checkpoint.rule': 'greater',
-        }
-    )
+    best = {
+        'default_hooks.checkpoint.save_best': metric_key,
+        'default_hooks.checkpoint.rule': 'greater',
+    }
+    if by_epoch and length < VAL_POINTS:
+        options.update(
+            {
+                'train_cfg.val_begin': length + 1,  # the hook alone validates
+                f'{POINTS_HOOK}.type': 'dlm.ValidationPointsHook',
+                f'{POINTS_HOOK}.points': VAL_POINTS,
+                POINTS_LOGGED_BY_ITER: False,
+                **best,
+            }
+        )
+        return options
+    options.update({'train_cfg.val_begin': interval, 'train_cfg.val_interval': interval, **best})
     return options
+
+
+def validates_by_iteration(train_options: dict) -> bool:
+    """Whether a run trained with ``train_options`` logged its validation points at their
+    iteration (``ValidationPointsHook``) rather than at their epoch."""
+    return train_options.get(POINTS_LOGGED_BY_ITER) is False
 
 
 def validation_points(cfg: Config) -> int:
     """How many validation points ``validation_options`` gives the config's schedule."""
-    length, _ = loop_length(cfg)
+    length, by_epoch = loop_length(cfg)
+    if by_epoch and length < VAL_POINTS:
+        return VAL_POINTS
     return length // max(1, length // VAL_POINTS)
 
 

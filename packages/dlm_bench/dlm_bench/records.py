@@ -23,6 +23,7 @@ import pickle
 import numpy as np
 
 from .catalog import METRICS, Metric
+from .protocol import validates_by_iteration
 
 FIELDS = (
     'method',
@@ -49,12 +50,14 @@ def read_scalars(work_dir: str) -> list:
     return entries
 
 
-def curves(entries: list, metric: Metric) -> dict:
+def curves(entries: list, metric: Metric, val_by_iter: bool = False) -> dict:
     """Validation metric (percent) and training loss against the training iteration.
 
     Training entries carry ``iter``; validation entries carry ``step``, which an
-    epoch-based loop counts in epochs: those become the last iteration of that epoch.
-    A resumed run's later entries replace earlier ones at the same iteration.
+    epoch-based loop counts in epochs: those become the last iteration of that epoch
+    (``val_by_iter``: the run logged its validation points at their iteration already,
+    ``dlm.ValidationPointsHook``). A resumed run's later entries replace earlier ones at
+    the same iteration.
     """
     train = [e for e in entries if 'loss' in e]
     epoch_end: dict = {}
@@ -68,7 +71,7 @@ def curves(entries: list, metric: Metric) -> dict:
         if metric.key not in entry or 'loss' in entry:
             continue
         step = entry['step']
-        if epoch_end:
+        if epoch_end and not val_by_iter:
             step = epoch_end.get(step, round(step * per_epoch))
         val[step] = float(entry[metric.key]) * metric.scale
     return dict(val=sorted(val.items()), loss=sorted(loss.items()))
@@ -80,8 +83,8 @@ def iterations(entries: list) -> int | None:
     return max(steps) if steps else None
 
 
-def best_validation(entries: list, metric: Metric) -> float | None:
-    values = curves(entries, metric)['val']
+def best_validation(entries: list, metric: Metric, val_by_iter: bool = False) -> float | None:
+    values = curves(entries, metric, val_by_iter)['val']
     return max(v for _, v in values) if values else None
 
 
@@ -248,8 +251,9 @@ def run_records(run) -> list:
         checkpoint=info.get('checkpoint'),
     )
     out = []
-    curve = curves(entries, metric) if entries else None
-    best = best_validation(entries, metric) if entries else None
+    by_iter = validates_by_iteration(run.train_options)
+    curve = curves(entries, metric, by_iter) if entries else None
+    best = best_validation(entries, metric, by_iter) if entries else None
     if best is not None:
         out.append(dict(base, split='val', value=best, infer_mode=None, curve=curve))
     if not run.test:

@@ -190,7 +190,7 @@ def fig3_lines(records: list, figure: str | None, shown: dict) -> list:
         return lines + ['No DLM validation curves were recorded.', '']
     lines += [f'![Fig. 3]({figure})', '']
     for (primary, method), (points, seeds) in sorted(shown.items()):
-        flag = '' if points >= 10 else ' (fewer than 10: the schedule is shorter)'
+        flag = '' if points >= 10 else ' (fewer than 10: validated at epoch ends only)'
         lines.append(f'- {NAMES[primary]}, {LABELS[method]}: {points} points{flag}, {seeds} seeds.')
     return lines + ['']
 

@@ -23,6 +23,7 @@ from functools import partial
 
 from .catalog import METHODS, METRICS, REPO, VARIANT_METHODS, measured_seconds
 from .plan import CHOSEN, PROMPTS, Plan, Run
+from .protocol import validates_by_iteration
 from .records import PER_VIDEO, best_validation, iterations, read_scalars
 
 #: runs whose model holds prompts to export
@@ -349,7 +350,9 @@ def _train(run: Run, runner, dry_run: bool) -> bool:
     run.update_record(
         train_s=seconds,
         iterations=iterations(entries),
-        val_best=best_validation(entries, METRICS[run.task]),
+        val_best=best_validation(
+            entries, METRICS[run.task], validates_by_iteration(run.train_options)
+        ),
         checkpoint=osp.relpath(checkpoint, run.repo),
         train_command=['python', *command],
     )
