@@ -134,3 +134,40 @@ def test_the_thumos14_subset_loads_in_its_dataset(tmp_path):
     low_training = videos(str(low), 'Validation')
     assert len(low_training) == 1 and set(low_training) <= set(training)
     assert videos(str(low), 'Test') == videos(source, 'Test')
+
+
+def test_the_ava_subset_loads_in_its_dataset(tmp_path):
+    from tasks_detection.datasets import ValidatedAVADataset
+    from tasks_detection.demo.ava import write_demo
+
+    root = tmp_path / 'ava'
+    write_demo('ava', str(root), seed=5, limit=4)
+    annotations = root / 'annotations'
+    source = str(annotations / 'ava_train_v2.2.csv')
+    with open(source) as handle:
+        text = handle.read()
+    low = tmp_path / 'train_low.csv'
+    low.write_text(splits.low_data_text('ava', text, source))
+    kept = {(row[0], int(row[1])) for row in csv.reader(io.StringIO(low.read_text())) if row}
+
+    def keyframes(ann_file):
+        with DefaultScope.overwrite_default_scope('tasks_detection'):
+            dataset = ValidatedAVADataset(
+                ann_file=ann_file,
+                exclude_file=str(annotations / 'ava_train_excluded_timestamps_v2.2.csv'),
+                label_file=str(annotations / 'ava_action_list_v2.2_for_activitynet_2019.pbtxt'),
+                proposal_file=str(annotations / 'ava_dense_proposals_train.FAIR.recall_93.9.pkl'),
+                data_prefix=dict(img=str(root / 'rawframes')),
+                pipeline=[],
+                num_classes=9,
+                timestamp_start=900,
+                timestamp_end=905,
+            )
+        infos = [dataset.get_data_info(i) for i in range(len(dataset))]
+        return [(info['video_id'], int(info['timestamp'])) for info in infos]
+
+    every = {(row[0], int(row[1])) for row in csv.reader(io.StringIO(text)) if row}
+    assert len(kept) == round(len(every) * splits.LOW_DATA_FRACTION) and kept <= every
+    full, subset = keyframes(source), keyframes(str(low))
+    assert subset and set(subset) <= kept  # what the dataset trains on: kept keyframes only
+    assert len(subset) < len(full)
