@@ -159,6 +159,13 @@ def test_the_command_line_merges_only_when_asked(tmp_path):
     assert ('- Command for SSv2: `python tools/reproduce.py --quick --primaries ssv2 --methods '
             'full --seeds 0` on ') in page  # fmt: skip
     assert 'This page holds primaries SSv2, THUMOS14;' in page
+    # a part with no run here would erase THUMOS14's records: refused, the file untouched
+    with open(results) as handle:
+        before = handle.read()
+    refused = argv[:2] + ['thumos14'] + argv[3:] + ['--report-only', '--merge']
+    assert cli.main(refused, runner=tools, repo=repo) == 2
+    with open(results) as handle:
+        assert handle.read() == before
     # without --merge the file holds this invocation alone
     assert cli.main(argv + ['--report-only'], runner=tools, repo=repo) == 0
     with open(results) as handle:

@@ -189,6 +189,19 @@ def main(argv=None, runner=None, repo: str = REPO) -> int:
                 break
             print('planned again: ' + summary(plan), flush=True)
     found = records.collect(plan)
+    results = osp.join(repo, args.results)
+    if args.merge and osp.isfile(results):
+        # a part supersedes all that the file holds for its primaries: one that has no run
+        # here (a report written on a machine without its work dirs) would be erased
+        empty = [p for p in planner.preset.primaries if not any(r['primary'] == p for r in found)]
+        if empty:
+            print(
+                f'error: --merge: no run of {", ".join(empty)} under {args.root}, so merging '
+                f'would erase what {args.results} holds for it; run it here first, or leave '
+                'it out of --primaries',
+                flush=True,
+            )
+            return 2
     validation: dict = {}
     for task in planner.preset.primaries:
         validation.setdefault(planner.validation(task), []).append(task)
@@ -203,7 +216,6 @@ def main(argv=None, runner=None, repo: str = REPO) -> int:
         validation=validation,
         session_wall_s=time.time() - start,
     )
-    results = osp.join(repo, args.results)
     if args.merge and osp.isfile(results):
         found, meta = merge.merge(records.read(results), found, meta, planner.preset)
     elif args.merge:
