@@ -42,3 +42,15 @@ def test_an_empty_results_file_is_still_valid_json(tmp_path):
     path = str(tmp_path / 'results.json')
     records.write([], path)
     assert records.read(path) == ([], {})
+
+
+def test_measured_values_keep_seven_significant_digits(tmp_path):
+    import numpy as np
+
+    path = str(tmp_path / 'results.json')
+    record = _record(0, value=43.30468842497793, per_video=[np.float32(0.1), 1], replicate_seed=3)
+    records.write([record], path)
+    (found,), _ = records.read(path)
+    assert found['value'] == 43.30469 and found['per_video'] == [0.1, 1]
+    assert found['replicate_seed'] == 3 and isinstance(found['per_video'][1], int)
+    assert records.rounded({'a': (1e-9 / 3, True)}) == {'a': [3.333333e-10, True]}

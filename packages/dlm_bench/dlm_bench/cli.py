@@ -188,7 +188,7 @@ def main(argv=None, runner=None, repo: str = REPO) -> int:
             if set(plan.runs) <= before or failed:
                 break
             print('planned again: ' + summary(plan), flush=True)
-    found = records.collect(plan)
+    found = records.rounded(records.collect(plan))  # the page shows what the file holds
     results = osp.join(repo, args.results)
     if args.merge and osp.isfile(results):
         # a part supersedes all that the file holds for its primaries: one that has no run

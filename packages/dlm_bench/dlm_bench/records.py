@@ -290,14 +290,32 @@ def collect(plan) -> list:
     return [record for run in plan.runs.values() if run.done for record in run_records(run)]
 
 
+#: significant digits a results file keeps of a measured value: far below any interval's
+#: last printed digit, and half the file's size of full doubles (its bootstrap replicates
+#: and per-video scores are most of it)
+DIGITS = 7
+
+
+def rounded(value):
+    """``value`` with every float (numpy's included) kept to ``DIGITS`` significant digits."""
+    if isinstance(value, dict):
+        return {key: rounded(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [rounded(item) for item in value]
+    if isinstance(value, (float, np.floating)):
+        return float(f'{float(value):.{DIGITS}g}')
+    return value
+
+
 def write(records: list, path: str, meta: dict | None = None) -> None:
-    """One JSON document, written one record per line: indenting every per-video list
-    made the file 1.7 times its compact size, and a line per run still diffs run by run."""
+    """One JSON document, written one record per line (``rounded``): indenting every
+    per-video list made the file 1.7 times its compact size, and a line per run still
+    diffs run by run."""
     os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
     tmp = path + '.tmp'
 
     def line(value) -> str:
-        return json.dumps(value, default=float, separators=(',', ':'))
+        return json.dumps(rounded(value), default=float, separators=(',', ':'))
 
     with open(tmp, 'w') as handle:
         handle.write('{"meta": ' + json.dumps(meta or {}, indent=1, default=float))

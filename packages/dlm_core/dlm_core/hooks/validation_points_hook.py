@@ -31,7 +31,7 @@ class ValidationPointsHook(Hook):
         if int(points) < 1:
             raise ConfigError(f'ValidationPointsHook: points must be >= 1, got {points!r}')
         self.points = int(points)
-        self.at: tuple = ()
+        self.at: frozenset = frozenset()
         self._last = None
 
     def before_train(self, runner) -> None:
@@ -49,8 +49,7 @@ class ValidationPointsHook(Hook):
                 f'{loop.max_epochs + 1} so that the hook alone validates'
             )
         total = loop.max_iters
-        self.at = tuple(sorted({round(total * k / self.points) for k in range(1, self.points + 1)}))
-        self.at = tuple(i for i in self.at if i > 0)
+        self.at = frozenset(round(total * k / self.points) for k in range(1, self.points + 1)) - {0}
 
     def before_train_iter(self, runner, batch_idx: int, data_batch=None) -> None:
         self._validate_at(runner)
