@@ -134,12 +134,21 @@ def test_baselines_change_only_the_prompts_and_train_in_order(primary, tmp_path)
             dlm=dlm,
         ).items()
     }
-    assert counts['vpt_shallow'] == counts['vpt_middle'] == counts['mvlpt'] == 8 * width
+    # every prompt method trains the head with its prompts (DESIGN.md §1.7); VPT's and
+    # MVLPT's prompts join ungated, DLM's (with or without layer 2) through the exact start
+    head = sum(p.numel() for module in shallow.primary.head_modules() for p in module.parameters())
+    assert head > 0
+    assert counts['vpt_shallow'] == counts['vpt_middle'] == counts['mvlpt'] == 8 * width + head
+    assert shallow.prompt_gate is middle_vpt.prompt_gate is mvlpt.prompt_gate is None
+    assert dlm.prompt_gate is not None and no_layer2.prompt_gate is not None
     assert counts['vpt_shallow'] < counts['dlm_no_layer2'] < counts['dlm']
     adapters = sum(p.numel() for p in dlm.mapper.adapters.parameters())
     assert counts['dlm'] - counts['dlm_no_layer2'] == adapters
-    # trainable %: VPT's share of the primary alone is still below DLM's of all six models
-    assert shallow.trainable_percent < dlm.trainable_percent < 100
+    # trainable %: VPT's prompts are a smaller share of the primary alone than DLM's mapper
+    # of all six models (the demo heads are a large share of the small demo primaries)
+    prompts_only = [build(cfg, train_head=False) for cfg in (cfgs['vpt_shallow'], dlm_cfg)]
+    assert prompts_only[0].trainable_percent < prompts_only[1].trainable_percent < 100
+    assert dlm.trainable_percent < 100
 
 
 # -- hard parameter sharing --------------------------------------------------------------

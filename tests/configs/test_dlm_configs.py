@@ -87,7 +87,9 @@ def test_each_demo_config_wires_its_primary_to_the_five_other_demo_models(primar
     assert cfg.default_scope == task.default_scope
     assert cfg.test_evaluator == task.test_evaluator  # the primary's own metric
     model = cfg.model
-    assert model.type == 'dlm.MultiTaskPromptModel' and not model.train_head
+    assert model.type == 'dlm.MultiTaskPromptModel'
+    # DESIGN.md §1.7: the head trains with the prompts; #22: the prompts start closed
+    assert model.train_head is True and model.exact_start is True
     assert model.primary.type == PLUGINS[primary]
     assert model.primary.task_config == f'configs/tasks/{primary}_demo.py'
     assert list(model.auxiliaries) == others(primary)

@@ -164,7 +164,7 @@ def test_the_auxiliary_view_and_tap_give_the_mapper_b_n_d_tokens(demo_root, prim
 
 
 @pytest.mark.parametrize('primary', TASKS)
-def test_a_training_step_of_each_config_trains_the_mapper_only(demo_root, primary):
+def test_a_training_step_of_each_config_trains_the_mapper_gates_and_head_only(demo_root, primary):
     model, data, _ = prepared(demo_root, primary)
     taps = model.auxiliary_taps(data['inputs'], data['data_samples'])
     assert [tap.shape[-1] for tap in taps] == [WIDTH[aux] for aux in model.auxiliaries]
@@ -175,5 +175,11 @@ def test_a_training_step_of_each_config_trains_the_mapper_only(demo_root, primar
     assert torch.isfinite(loss)
     loss.backward()
     grads = {n: p.grad for n, p in model.named_parameters() if p.grad is not None}
-    assert grads and all(name.startswith('mapper.') for name in grads)
-    assert any(g.abs().sum() > 0 for g in grads.values())
+    head_ids = {id(p) for module in model.primary.head_modules() for p in module.parameters()}
+    head = {n for n, p in model.named_parameters() if id(p) in head_ids}
+    assert head and head <= set(grads)  # the head trains with the prompts (DESIGN.md §1.7)
+    assert all(name.startswith(('mapper.', 'prompt_gate.')) or name in head for name in grads)
+    # the exact start's gates are closed: the first step reaches them (and the head); the
+    # mapper's first gradient comes once they open (tests/dlm_core/test_exact_start.py)
+    assert any(grads[n].abs().sum() > 0 for n in grads if n.startswith('prompt_gate.'))
+    assert any(grads[n].abs().sum() > 0 for n in head)

@@ -221,6 +221,8 @@ def test_the_dlm_variants_start_from_the_dlm_run_of_their_seed(tmp_path):
     _, plan = build(tmp_path, preset)
     exact = plan.runs['dlm_exact/ssv2/seed1']
     assert exact.model_options['model.exact_start'] is True
+    # the configs start exactly; the benchmark's DLM (and so its calibration) is ungated
+    assert plan.runs['dlm/ssv2/seed1'].model_options['model.exact_start'] is False
     assert exact.modes == ('static', 'dynamic') and exact.config == 'configs/dlm/ssv2_aux5.py'
     calibrated = plan.runs['dlm_calibrated/ssv2/seed2']
     dlm = plan.runs['dlm/ssv2/seed2']

@@ -267,13 +267,34 @@ def test_a_work_dir_trained_otherwise_is_told_apart_from_the_plans_run(tmp_path)
     assert (
         run.mismatch(runner.train_command(other_seed, False)) == 'randomness.seed=0 (this plan: 1)'
     )
-    other_config = dataclasses.replace(run, config='configs/dlm/ssv2_aux5_exact.py')
+    other_config = dataclasses.replace(run, config='configs/dlm/ssv2_aux5_ungated.py')
     assert run.mismatch(runner.train_command(other_config, False)) == (
-        'config configs/dlm/ssv2_aux5.py (this plan: configs/dlm/ssv2_aux5_exact.py)'
+        'config configs/dlm/ssv2_aux5.py (this plan: configs/dlm/ssv2_aux5_ungated.py)'
     )
     elsewhere = {'model.primary.checkpoint': 'other/full/ssv2/seed1/chosen.pth'}
     assert 'model.primary.checkpoint=w/full/ssv2/seed0/chosen.pth (this plan: other/' in (
         run.mismatch(runner.train_command(dataclasses.replace(run, model_options=elsewhere), False))
+    )
+
+
+def test_a_run_recorded_before_plans_pinned_the_exact_start_was_trained_ungated(tmp_path):
+    """Plans left ``model.exact_start`` out while the configs' DLM started ungated; since
+    the configs start exactly, plans pin it: such a work dir is the pinned ungated run, and
+    never the exact-start one."""
+    run = Run('dlm/ssv2/seed0', 'dlm', 'ssv2', 0, 'configs/dlm/ssv2_aux5.py', 'w',
+              train_options={'randomness.seed': 0}, repo=str(tmp_path))  # fmt: skip
+    run.update_record(train_s=1.0, train_command=['python', *runner.train_command(run, False)])
+    ungated = dataclasses.replace(run, model_options={'model.exact_start': False})
+    exact = dataclasses.replace(run, model_options={'model.exact_start': True})
+    assert run.mismatch(runner.train_command(ungated, False)) is None
+    assert run.mismatch(runner.train_command(exact, False)) == (
+        'model.exact_start=False (this plan: True)'
+    )
+    assert run.mismatch(runner.train_command(run, False)) is None  # nothing pinned either
+    # a run that recorded the option keeps what it recorded
+    exact.update_record(train_command=['python', *runner.train_command(exact, False)])
+    assert exact.mismatch(runner.train_command(ungated, False)) == (
+        'model.exact_start=True (this plan: False)'
     )
 
 

@@ -7,4 +7,5 @@ vpt_shallow_model = dict(
     auxiliaries=None,
     mapper=dict(_delete_=True, type='StaticPrompts', num_prompts=8),
     prompt_layer=0,
+    exact_start=False,  # VPT's prompts join ungated (Jia et al. 2022)
 )

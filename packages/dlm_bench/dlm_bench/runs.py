@@ -87,6 +87,8 @@ class Run:
         if not recorded:
             return None
         before, now = _training_of(recorded[1:]), _training_of(command)
+        for key in set(IMPLIED_BEFORE) & set(now[1]) - set(before[1]):
+            before[1][key] = IMPLIED_BEFORE[key]
         if not _same(before[0], now[0]):
             return f'config {before[0]} (this plan: {now[0]})'
         changed = sorted(
@@ -120,6 +122,12 @@ class Plan:
     def wait(self, text: str) -> None:
         if text not in self.pending:
             self.pending.append(text)
+
+
+# Options that plans once left out because the configs then meant this value: a run
+# recorded without one was trained with it (the configs' DLM started ungated until
+# exact_start=True became their default and plans began to pin it).
+IMPLIED_BEFORE = {'model.exact_start': 'False'}
 
 
 def _training_of(command: list) -> tuple:

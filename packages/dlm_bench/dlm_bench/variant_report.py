@@ -53,6 +53,10 @@ def variant_lines(test: list, records: list, primaries: list, cell) -> list:
     if not present:
         return lines + ['No variant runs yet.', '']
     lines += [
+        '"DLM" is the paper\'s DLM, its prompts ungated from the first step (the benchmark '
+        'pins `model.exact_start=False`); "DLM exact start" is what the configs now train '
+        '(`exact_start=True`, chosen by the validation comparisons below).',
+        '',
         '| Row | ' + ' | '.join(f'{NAMES[p]} ({METRICS[p].label})' for p in present) + ' |',
         '|---' * (len(present) + 1) + '|',
     ]
