@@ -184,3 +184,32 @@ def test_a_merged_page_says_what_each_part_ran():
         'without zero-shot, controls, low-data'
     )
     assert lines[5].startswith('- THUMOS14, AVA: methods Full fine-tuning; prompt seeds 0, ')
+
+
+def test_a_merged_page_whose_union_is_complete_still_says_each_part_ran_less():
+    """One part ran every method and seed, another fewer: the union misses nothing, yet
+    the page must not read as the full protocol on every primary."""
+    full_scope = {'methods': ['full', 'dlm'], 'prompt_seeds': [0], 'other_seeds': [0],
+                  'missing': {'primaries': ['ssv2']}}  # fmt: skip
+    less = {'methods': ['full'], 'prompt_seeds': [0], 'other_seeds': [0],
+            'missing': {'primaries': ['thumos14'], 'methods': ['dlm']}}  # fmt: skip
+    meta = dict(
+        scope={
+            'primaries': ['ssv2', 'thumos14'],
+            'methods': ['full', 'dlm'],
+            'prompt_seeds': [0],
+            'other_seeds': [0],
+            'missing': {},
+        },  # fmt: skip
+        parts=[
+            dict(primaries=['thumos14'], scope=full_scope),
+            dict(primaries=['ssv2'], scope=less),
+        ],  # fmt: skip
+    )
+    lines = report.scope_lines(meta)
+    assert lines[0].startswith('**Scope: the full protocol in parts, not all of it on every')
+    assert lines[2] == 'By part (`--merge`):'
+    assert lines[5] == '- SSv2: methods Full fine-tuning; prompt seeds 0, other seeds 0'
+    # every part ran all of it: nothing to say
+    meta['parts'][1]['scope'] = dict(full_scope, missing={'primaries': ['thumos14']})
+    assert report.scope_lines(meta) == []

@@ -277,6 +277,27 @@ def test_a_work_dir_trained_otherwise_is_told_apart_from_the_plans_run(tmp_path)
     )
 
 
+def test_a_root_reached_through_a_symbolic_link_holds_the_same_runs(tmp_path):
+    """A work tree whose work_dirs is a link to another's trains the same files: its
+    absolute paths differ, its runs do not. A path to another file still differs."""
+    real = tmp_path / 'main' / 'splits'
+    real.mkdir(parents=True)
+    (real / 'train_low.bundle').write_text('a\n')
+    (real / 'other.bundle').write_text('b\n')
+    (tmp_path / 'tree').mkdir()
+    (tmp_path / 'tree' / 'splits').symlink_to(real)
+    linked = str(tmp_path / 'tree' / 'splits' / 'train_low.bundle')
+    option = 'train_dataloader.dataset.ann_file'
+    run = Run('full/50salads/low_data/seed0', 'full', '50salads', 0,
+              'configs/tasks/50salads_demo.py', 'w', train_options={option: linked},
+              repo=str(tmp_path))  # fmt: skip
+    run.update_record(train_s=1.0, train_command=['python', *runner.train_command(run, False)])
+    same = dataclasses.replace(run, train_options={option: str(real / 'train_low.bundle')})
+    assert run.mismatch(runner.train_command(same, False)) is None
+    other = dataclasses.replace(run, train_options={option: str(real / 'other.bundle')})
+    assert run.mismatch(runner.train_command(other, False)).startswith(f'{option}={linked}')
+
+
 def test_a_run_recorded_before_plans_pinned_the_exact_start_was_trained_ungated(tmp_path):
     """Plans left ``model.exact_start`` out while the configs' DLM started ungated; since
     the configs start exactly, plans pin it: such a work dir is the pinned ungated run, and

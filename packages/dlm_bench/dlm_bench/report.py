@@ -266,8 +266,12 @@ def affinity(records: list, primaries: list) -> dict:
 def scope_lines(meta: dict) -> list:
     """What part of the full protocol the page covers (nothing when all of it)."""
     scope = meta.get('scope') or {}
-    missing = scope.get('missing')
-    if not missing:
+    missing = scope.get('missing') or {}
+    parts = [p for p in meta.get('parts') or [] if p.get('scope')]
+    # a part left out methods, seeds or parts that another part ran: the union misses
+    # nothing, yet not every primary ran it all
+    uneven = any(set(p['scope'].get('missing') or {}) - {'primaries'} for p in parts)
+    if not missing and not (uneven and len(parts) > 1):
         return []
     held = (
         f'primaries {", ".join(NAMES[p] for p in scope["primaries"])}; methods '
@@ -285,12 +289,18 @@ def scope_lines(meta: dict) -> list:
             left.append(f'{key.replace("_", " ")} ' + ', '.join(map(str, missing[key])))
     if missing.get('parts'):
         left.append('parts ' + ', '.join(p.replace('_', '-') for p in missing['parts']))
-    lines = [
-        f'**Scope: a subset of the full protocol.** This page holds {held}. '
-        f'Not run here: {"; ".join(left)} (the full protocol is `make reproduce`).',
-        '',
-    ]
-    parts = [p for p in meta.get('parts') or [] if p.get('scope')]
+    if left:
+        summary = (
+            f'**Scope: a subset of the full protocol.** This page holds {held}. '
+            f'Not run here: {"; ".join(left)} (the full protocol is `make reproduce`).'
+        )
+    else:
+        summary = (
+            f'**Scope: the full protocol in parts, not all of it on every primary.** This '
+            f'page holds {held}, but each part below ran only what it lists (the full '
+            f'protocol on every primary is `make reproduce`).'
+        )
+    lines = [summary, '']
     if len(parts) > 1:  # the union above is no one part's: say what each part ran
         lines += ['By part (`--merge`):', '']
         lines += [f'- {part_scope(part)}' for part in parts]

@@ -140,12 +140,15 @@ def _training_of(command: list) -> tuple:
 def _same(before, now) -> bool:
     """Equal values; paths to the same file of the root (another run's ``chosen.pth``, a
     derived ``config.py``) may be written relative to the repository or absolute, so a
-    path that ends with the other at a folder boundary is the same path."""
+    path that ends with the other at a folder boundary is the same path, and so are two
+    paths that resolve to one file (a root reached through a symbolic link)."""
     if before == now:
         return True
     if not (isinstance(before, str) and isinstance(now, str) and '/' in before + now):
         return False
-    return before.endswith('/' + now) or now.endswith('/' + before)
+    if before.endswith('/' + now) or now.endswith('/' + before):
+        return True
+    return osp.exists(now) and osp.realpath(before) == osp.realpath(now)
 
 
 def run_name(method, task, seed, lr=None, regime='full') -> str:
