@@ -37,7 +37,11 @@ def earlier_part() -> tuple:
         ),
         machine=dict(cpu='old', cores=2),
         validation={'carved': ['ssv2', 'thumos14']},
-        notes=['an earlier note'],
+        notes=[
+            'an earlier note',
+            'thumos14: no low-data runs (no subset writer for its format)',
+            'hps on ssv2: no config configs/baselines/hps/ssv2.py',
+        ],
         pending=['vpt_middle/ssv2: learning rate (grid on validation)'],
         unfinished=['dlm/thumos14/lr1e-3/seed1'],
         failed=[],
@@ -90,7 +94,12 @@ def test_a_part_supersedes_its_own_primaries_and_keeps_the_others():
     assert merged_meta['validation'] == {'carved': ['ssv2', 'thumos14', 'ava']}
     assert merged_meta['pending'] == ['vpt_middle/ssv2: learning rate (grid on validation)']
     assert merged_meta['unfinished'] == []  # the old THUMOS14 run is superseded
-    assert merged_meta['notes'] == ['an earlier note', 'a note of this part']
+    # the earlier part's note on THUMOS14 went with its THUMOS14 runs; SSv2's stays
+    assert merged_meta['notes'] == [
+        'an earlier note',
+        'hps on ssv2: no config configs/baselines/hps/ssv2.py',
+        'a note of this part',
+    ]
     assert merged_meta['scope']['prompt_seeds'] == [0, 1, 2]
 
 

@@ -47,6 +47,14 @@ def _primary_of(name: str) -> str | None:
     return parts[1] if len(parts) > 1 else None
 
 
+def _note_primary(note: str) -> str | None:
+    """The task a plan note is about (``task: why`` or ``method on task: why``), None for
+    a note about no one task."""
+    head = note.split(':', 1)[0]
+    task = head.rsplit(' on ', 1)[-1]
+    return task if task in PRIMARIES else None
+
+
 def _typed(command: str | None) -> str | None:
     """A part's recorded command as one would type it (parts recorded before the page
     left the rendering options out still carry them)."""
@@ -104,11 +112,13 @@ def merge(earlier: tuple, records: list, meta: dict, preset) -> tuple:
         for kind, tasks in (source.get('validation') or {}).items():
             chosen = validation.setdefault(kind, [])
             chosen += [t for t in tasks if t in wanted and t not in chosen]
+    # an earlier part's note about a primary this part runs says what that part left out
+    old_notes = [n for n in old_meta.get('notes', []) if _note_primary(n) not in ran]
     merged = dict(
         meta,
         scope=scope(_union(preset, parts)),
         parts=parts,
-        notes=list(dict.fromkeys(list(old_meta.get('notes', [])) + list(meta.get('notes', [])))),
+        notes=list(dict.fromkeys(old_notes + list(meta.get('notes', [])))),
         validation={k: v for k, v in validation.items() if v},
     )
     for key in ('pending', 'unfinished', 'failed'):
