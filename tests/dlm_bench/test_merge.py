@@ -7,7 +7,7 @@ import json
 import os.path as osp
 
 from dlm_bench import cli, records, report
-from dlm_bench.merge import merge
+from dlm_bench.merge import dropped, merge
 from dlm_bench.protocol import FULL
 
 from tests.helpers.bench_runs import Recorder, annotated_repo
@@ -175,10 +175,38 @@ def test_the_command_line_merges_only_when_asked(tmp_path):
     assert cli.main(refused, runner=tools, repo=repo) == 2
     with open(results) as handle:
         assert handle.read() == before
+    # the file holds SSv2's DLM, which this part has not: merging is refused, the erased
+    # rows named; --drop lets it erase them
+    found, meta = records.read(results)
+    ssv2_full = next(r for r in found if r['primary'] == 'ssv2' and r['split'] == 'test')
+    records.write(found + [dict(ssv2_full, name='dlm/ssv2/seed0', method='dlm')], results, meta)
+    with open(results) as handle:
+        before = handle.read()
+    assert cli.main(argv + ['--report-only', '--merge'], runner=tools, repo=repo) == 2
+    with open(results) as handle:
+        assert handle.read() == before
+    assert cli.main(argv + ['--report-only', '--merge', '--drop'], runner=tools, repo=repo) == 0
+    merged, merged_meta = records.read(results)
+    assert 'dlm' not in {r['method'] for r in merged}
+    assert '--drop' not in merged_meta['parts'][-1]['command']  # a rendering flag
     # without --merge the file holds this invocation alone
     assert cli.main(argv + ['--report-only'], runner=tools, repo=repo) == 0
     with open(results) as handle:
         assert {r['primary'] for r in json.load(handle)['records']} == {'ssv2'}
+
+
+def test_what_a_part_would_erase_is_named_by_primary():
+    earlier = earlier_part()[0] + [
+        dict(record('dlm_only_ava/ssv2/seed0', 80.0)),
+        dict(record('full/ssv2/seed0', 60.0), regime='low_data'),
+        record('dlm_random_aux/ssv2/seed0', 70.0, 'val'),  # validated only: no row
+    ]
+    found = [record('full/ssv2/seed0', 86.0), record('dlm/ssv2/seed0', 84.0)]
+    found.append(record('full/thumos14/seed0', 50.0))
+    assert dropped(earlier, found, ('ssv2', 'thumos14')) == {
+        'ssv2': ['dlm_only_ava', 'full (low_data)']
+    }
+    assert dropped(earlier, found, ('thumos14',)) == {}
 
 
 def test_a_merged_page_says_what_each_part_ran():

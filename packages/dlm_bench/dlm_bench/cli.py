@@ -1,6 +1,6 @@
 """The command line of the benchmark (``tools/reproduce.py``).
 
-    python tools/reproduce.py [--quick] [--dry-run] [--report-only] [--merge]
+    python tools/reproduce.py [--quick] [--dry-run] [--report-only] [--merge [--drop]]
         [--primaries P ...] [--methods M ...] [--seeds K ...] [--prompt-seeds K ...]
         [--root DIR]
 
@@ -12,7 +12,8 @@ the validation split, so the runs that need it are planned once those ran. Then 
 (``--quick``: its runs and page in ``work_dirs/reproduce_quick``, apart from the full
 protocol's); a root whose runs another protocol trained is refused. ``--merge`` keeps
 what that file already holds for the primaries not run here (``dlm_bench.merge``: the
-protocol run in parts).
+protocol run in parts); a part that would erase results the file holds for its primaries
+and it does not (a part that stopped early) is refused unless ``--drop`` says so.
 """
 
 from __future__ import annotations
@@ -76,6 +77,12 @@ def parse_args(argv=None):
         action='store_true',
         help='keep what the existing results file holds for the primaries not run here '
         '(the protocol in parts: each part supersedes its own primaries)',
+    )
+    parser.add_argument(
+        '--drop',
+        action='store_true',
+        help='with --merge: let this part erase the results of its primaries that it does not '
+        'hold itself (without it such a merge is refused, the erased rows named)',
     )
     parser.add_argument(
         '--report-only', action='store_true', help='write the page from the runs that exist'
@@ -199,6 +206,16 @@ def main(argv=None, runner=None, repo: str = REPO) -> int:
                 f'error: --merge: no run of {", ".join(empty)} under {args.root}, so merging '
                 f'would erase what {args.results} holds for it; run it here first, or leave '
                 'it out of --primaries',
+                flush=True,
+            )
+            return 2
+        lost = merge.dropped(records.read(results)[0], found, planner.preset.primaries)
+        if lost and not args.drop:
+            print(
+                f'error: --merge: {args.results} holds results that this part does not, and '
+                'merging would erase them:\n  '
+                + '\n  '.join(f'{p}: {", ".join(kinds)}' for p, kinds in lost.items())
+                + '\nfinish those runs here, or add --drop to erase them',
                 flush=True,
             )
             return 2

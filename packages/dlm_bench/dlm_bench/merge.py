@@ -19,7 +19,7 @@ from .protocol import PARTS, scope
 TOOL = 'python tools/reproduce.py'
 #: options that say where the runs and the page live or how the page is rendered, not what
 #: the runs are: the page's command leaves them out, so it reads as the one to type
-RENDERING = {'--root': 1, '--report-only': 0, '--merge': 0, '--jobs': 1}
+RENDERING = {'--root': 1, '--report-only': 0, '--merge': 0, '--drop': 0, '--jobs': 1}
 
 
 def reproducing_command(argv: list) -> str:
@@ -125,6 +125,23 @@ def merge(earlier: tuple, records: list, meta: dict, preset) -> tuple:
         old = [n for n in old_meta.get(key, []) if from_old(_primary_of(n), n.split(':')[0])]
         merged[key] = old + list(meta.get(key, []))
     return out, merged
+
+
+def _kinds(records: list, primary: str) -> set:
+    """What a primary's test records are of: ``method`` and, off the full data, ``regime``."""
+    return {
+        r['method'] + ('' if r.get('regime', 'full') == 'full' else f' ({r["regime"]})')
+        for r in records
+        if r['primary'] == primary and r.get('split') == 'test'
+    }
+
+
+def dropped(earlier: list, records: list, primaries) -> dict:
+    """Per primary that this part runs, what the file's earlier records hold and this
+    part's do not: the methods (and regimes) of test records that merging would erase,
+    e.g. the attribution runs of a part that stopped before them."""
+    lost = {p: sorted(_kinds(earlier, p) - _kinds(records, p)) for p in primaries}
+    return {p: kinds for p, kinds in lost.items() if kinds}
 
 
 def _union(preset, parts: list):
