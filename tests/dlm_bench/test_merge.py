@@ -6,9 +6,11 @@ import dataclasses
 import json
 import os.path as osp
 
-from dlm_bench import cli, records, report
+import pytest
+from dlm_bench import cli, records, report, stats
 from dlm_bench.merge import dropped, merge
 from dlm_bench.protocol import FULL
+from dlm_bench.sections import SECTIONS, held_by, view
 
 from tests.helpers.bench_runs import Recorder, annotated_repo
 
@@ -203,10 +205,13 @@ def test_what_a_part_would_erase_is_named_by_primary():
     ]
     found = [record('full/ssv2/seed0', 86.0), record('dlm/ssv2/seed0', 84.0)]
     found.append(record('full/thumos14/seed0', 50.0))
-    assert dropped(earlier, found, ('ssv2', 'thumos14')) == {
+    every = list(SECTIONS)
+    assert dropped(earlier, found, {'ssv2': every, 'thumos14': every}) == {
         'ssv2': ['dlm_only_ava', 'full (low_data)']
     }
-    assert dropped(earlier, found, ('thumos14',)) == {}
+    assert dropped(earlier, found, {'thumos14': every}) == {}
+    # a part that holds only Table 1 of SSv2 takes nothing else off the page
+    assert dropped(earlier, found, {'ssv2': ['table1']}) == {}
 
 
 def test_a_merged_page_says_what_each_part_ran():
@@ -250,3 +255,82 @@ def test_a_merged_page_whose_union_is_complete_still_says_each_part_ran_less():
     # every part ran all of it: nothing to say
     meta['parts'][1]['scope'] = dict(full_scope, missing={'primaries': ['thumos14']})
     assert report.scope_lines(meta) == []
+
+
+def _run(name: str, value: float, seed: int = 0, **extra) -> dict:
+    return dict(record(name, value), seed=seed, trainable_percent=None, train_head=True, **extra)
+
+
+def test_a_part_that_leaves_sections_out_keeps_the_earlier_parts_for_them():
+    """The protocol in session-sized parts: a later part holds Table 1 and the variants
+    of SSv2 (with every baseline); the earlier part keeps SSv2's controls, with the runs
+    they pair with; each section of the page reads one part, never a mix."""
+    earlier = [
+        _run('full/ssv2/seed0', 85.0),
+        _run('vpt_middle/ssv2/seed0', 81.0),
+        _run('dlm/ssv2/seed0', 83.0, infer_mode='dynamic'),
+        _run('dlm_random_aux/ssv2/seed0', 82.0, infer_mode='dynamic'),
+        _run('full/thumos14/seed0', 75.0),
+    ]
+    old_meta = dict(earlier_part()[1], unfinished=[])
+    preset = dataclasses.replace(FULL, primaries=('ssv2',), controls=False, low_data=False)
+    assert held_by(preset, ['zero_shot']) == ['table1', 'variants']
+    found = [
+        _run('full/ssv2/seed0', 86.0),
+        _run('vpt_middle/ssv2/seed0', 80.0),
+        _run('vpt_shallow/ssv2/seed0', 70.0),
+        _run('dlm/ssv2/seed0', 84.0, infer_mode='dynamic'),
+    ]
+    meta = dict(this_part(('ssv2',))[1], id='later', held={'ssv2': ['table1', 'variants']})
+    merged, merged_meta = merge((earlier, old_meta), found, meta, preset)
+    parts = merged_meta['parts']
+    assert [(p['id'], p['held']) for p in parts] == [
+        ('part0', {'ssv2': ['zero_shot', 'controls', 'low_data'], 'thumos14': list(SECTIONS)}),
+        ('later', {'ssv2': ['table1', 'variants']}),
+    ]
+    assert 'held' not in merged_meta
+    ssv2 = sorted((r['name'], r['part'], r['value']) for r in merged if r['primary'] == 'ssv2')
+    assert len(ssv2) == 8  # both parts' SSv2 runs, each tagged with its part
+    table1 = {r['name']: r['value'] for r in view(merged, merged_meta, 'table1')}
+    assert table1['full/ssv2/seed0'] == 86.0 and 'vpt_shallow/ssv2/seed0' in table1
+    assert 'dlm_random_aux/ssv2/seed0' not in table1
+    controls = {r['name']: r['value'] for r in view(merged, merged_meta, 'controls')}
+    assert controls['dlm/ssv2/seed0'] == 83.0 and controls['vpt_middle/ssv2/seed0'] == 81.0
+    assert controls['full/thumos14/seed0'] == 75.0
+    # the whole file mixes two runs of one name: a comparison on it is refused
+    with pytest.raises(ValueError, match='two records of seed 0'):
+        stats.compare(merged, 'ssv2', {'method': 'full'}, {'method': 'vpt_middle'})
+    with pytest.raises(ValueError, match='two records of seed 0'):
+        stats.mean_interval(merged, {'primary': 'ssv2', 'method': 'full'})
+    # the page reads each section from its holder: no selection of it mixes the two parts
+    page = report.render(merged, merged_meta, None, {}, None, {})
+    assert '| VPT-shallow | 70.00 |' in page
+    assert '; of SSv2 the page reads from it only Table 1, variants' in page
+    assert '; of SSv2 the page reads from it only zero-shot, controls, low-data' in page
+    # a part that holds nothing of SSv2's controls takes nothing of them off the page
+    assert dropped(earlier, found, meta['held']) == {}
+    # a later part holding every section of SSv2 supersedes both
+    again = [_run('full/ssv2/seed0', 87.0)]
+    _, again_meta, _ = this_part(('ssv2',))
+    final, final_meta = merge((merged, merged_meta), again, again_meta, this_part(('ssv2',))[2])
+    assert [p['held'] for p in final_meta['parts']] == [
+        {'thumos14': list(SECTIONS)},
+        {'ssv2': list(SECTIONS)},
+    ]
+    assert sorted(r['value'] for r in final if r['primary'] == 'ssv2') == [87.0]
+
+
+def test_leave_out_plans_no_runs_of_a_section_and_the_part_does_not_hold_it():
+    args = cli.parse_args(['--primaries', 'ssv2', '--leave-out', 'controls', 'low_data'])
+    preset = cli.preset_of(args)
+    assert preset.controls is False and preset.low_data is False and preset.variants is True
+    assert held_by(preset, args.leave_out) == ['table1', 'variants', 'zero_shot']
+    # Table 1's runs are planned whatever is left out; the part just does not hold them
+    args = cli.parse_args(['--primaries', 'ssv2', '--leave-out', 'table1'])
+    assert cli.preset_of(args).methods == FULL.methods
+    assert held_by(cli.preset_of(args), args.leave_out) == [
+        'variants',
+        'zero_shot',
+        'controls',
+        'low_data',
+    ]

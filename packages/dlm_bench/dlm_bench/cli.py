@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import datetime
 import os
 import os.path as osp
 import platform
@@ -32,6 +33,7 @@ from .merge import reproducing_command
 from .plan import Planner
 from .protocol import PRESETS, scope
 from .runner import Clock, call, execute, foreign_runs
+from .sections import FLAGS, SECTIONS, held_by
 
 #: the files a run of the command line writes, and their names
 OUTPUTS = dict(
@@ -79,6 +81,15 @@ def parse_args(argv=None):
         '(the protocol in parts: each part supersedes its own primaries)',
     )
     parser.add_argument(
+        '--leave-out',
+        nargs='+',
+        default=[],
+        choices=SECTIONS,
+        help='sections of the page this part does not hold: their own runs are not planned '
+        "(Table 1's are: the others pair with them), and with --merge the file keeps an "
+        "earlier part's (the protocol in session-sized parts)",
+    )
+    parser.add_argument(
         '--drop',
         action='store_true',
         help='with --merge: let this part erase the results of its primaries that it does not '
@@ -110,6 +121,9 @@ def preset_of(args):
         changes.update(prompt_seeds=seeds, other_seeds=seeds)
     if args.prompt_seeds:
         changes['prompt_seeds'] = tuple(dict.fromkeys(args.prompt_seeds))
+    for section in args.leave_out:
+        if section in FLAGS:
+            changes[FLAGS[section]] = False
     return dataclasses.replace(preset, **changes)
 
 
@@ -196,6 +210,7 @@ def main(argv=None, runner=None, repo: str = REPO) -> int:
                 break
             print('planned again: ' + summary(plan), flush=True)
     found = records.rounded(records.collect(plan))  # the page shows what the file holds
+    held = {p: held_by(planner.preset, args.leave_out) for p in planner.preset.primaries}
     results = osp.join(repo, args.results)
     if args.merge and osp.isfile(results):
         # a part supersedes all that the file holds for its primaries: one that has no run
@@ -209,7 +224,7 @@ def main(argv=None, runner=None, repo: str = REPO) -> int:
                 flush=True,
             )
             return 2
-        lost = merge.dropped(records.read(results)[0], found, planner.preset.primaries)
+        lost = merge.dropped(records.read(results)[0], found, held)
         if lost and not args.drop:
             print(
                 f'error: --merge: {args.results} holds results that this part does not, and '
@@ -232,6 +247,8 @@ def main(argv=None, runner=None, repo: str = REPO) -> int:
         failed=failed,
         validation=validation,
         session_wall_s=time.time() - start,
+        id=datetime.datetime.fromtimestamp(start).isoformat(),
+        held=held,
     )
     if args.merge and osp.isfile(results):
         found, meta = merge.merge(records.read(results), found, meta, planner.preset)

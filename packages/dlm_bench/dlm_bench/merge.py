@@ -15,6 +15,7 @@ import shlex
 
 from .catalog import METHODS, PRIMARIES
 from .protocol import PARTS, scope
+from .sections import SECTIONS, part_held, part_id, record_part, section_of
 
 TOOL = 'python tools/reproduce.py'
 #: options that say where the runs and the page live or how the page is rendered, not what
@@ -64,13 +65,19 @@ def _typed(command: str | None) -> str | None:
 
 
 def _part(meta: dict, primaries) -> dict:
-    return dict(
+    part = dict(
         command=_typed(meta.get('command')),
         primaries=list(primaries),
         machine=meta.get('machine', {}),
         session_wall_s=meta.get('session_wall_s'),
         scope=meta.get('scope') or {},
     )
+    if meta.get('id'):
+        part['id'] = meta['id']
+    held = meta.get('held') or {}
+    if all(p in held for p in primaries):  # else a file from before sections: all held
+        part['held'] = {p: list(held[p]) for p in primaries}
+    return part
 
 
 def parts_of(meta: dict) -> list:
@@ -84,36 +91,63 @@ def parts_of(meta: dict) -> list:
 def merge(earlier: tuple, records: list, meta: dict, preset) -> tuple:
     """``(records, meta)`` of this invocation (``records``, ``meta``, run under ``preset``)
     with what ``earlier`` (``(records, meta)`` of the file it replaces) holds for the
-    primaries this invocation does not run.
+    primaries and sections this invocation does not hold.
 
-    Ownership is by primary: an earlier part's primaries keep all their records from that
-    part, even where this invocation ran some of the same runs as auxiliaries (the seed-0
-    single-task models, validated only); this invocation's primaries take all of theirs
-    from it; a run no part holds as a primary (the foundation run) comes from this one.
+    Ownership is by primary and section (``dlm_bench.sections``): this invocation takes
+    the sections it holds of its primaries (``meta['held']``; all of them unless a
+    section was left out); an earlier part keeps the rest, with all its records of that
+    primary (the partners its sections pair with), even where this invocation ran some of
+    the same runs as auxiliaries (the seed-0 single-task models, validated only); a run no
+    part holds as a primary (the foundation run, zero-shot targets) comes from this one.
+    Every record of a primary is tagged with its part's id, and the page reads each
+    section of each primary from its one holder.
     """
     old_records, old_meta = earlier
+    held_now = meta.get('held') or {p: list(SECTIONS) for p in preset.primaries}
     ran = set(preset.primaries)
+    old_all = parts_of(old_meta)
+    ids = [part_id(part, index) for index, part in enumerate(old_all)]
+    legacy = dict(parts=[dict(part, id=i) for part, i in zip(old_all, ids)])
     old_parts = []
-    for part in parts_of(old_meta):
-        part['primaries'] = [p for p in part['primaries'] if p not in ran]
-        if part['primaries']:
-            old_parts.append(part)
-    owned = set().union(*(p['primaries'] for p in old_parts))
+    for part, pid in zip(old_all, ids):
+        kept = {p: [s for s in secs if s not in held_now.get(p, ())]
+                for p, secs in part_held(part).items()}  # fmt: skip
+        kept = {p: secs for p, secs in kept.items() if secs}
+        if kept:
+            old_parts.append(dict(part, id=pid, held=kept, primaries=list(kept)))
+    holds = {(p, part['id']) for part in old_parts for p in part['held']}
+    owned = {p for p, _ in holds}
     names = {r['name'] for r in records}
+    new_id = next(
+        i
+        for i in [meta.get('id')] + [f'part{n}' for n in range(len(ids) + 1)]
+        if i and i not in ids
+    )
 
-    def from_old(primary, name) -> bool:
-        return primary in owned or (primary not in ran and name not in names)
+    def from_old(primary, name, part=None) -> bool:
+        if primary in owned:
+            return part is None or (primary, part) in holds
+        return primary not in ran and name not in names
 
-    out = [r for r in old_records if from_old(r['primary'], r['name'])]
-    out += [r for r in records if r['primary'] not in owned]
-    parts = old_parts + [_part(meta, preset.primaries)]
+    out = [
+        dict(r, part=record_part(r, legacy)) if r['primary'] in PRIMARIES else r
+        for r in old_records
+        if from_old(r['primary'], r['name'], record_part(r, legacy))
+    ]
+    out += [
+        dict(r, part=new_id) if r['primary'] in PRIMARIES else r
+        for r in records
+        if r['primary'] in ran or r['primary'] not in owned
+    ]
+    this = dict(_part(meta, preset.primaries), id=new_id, held=held_now)
+    parts = old_parts + [this]
     validation: dict = {}
     for source, wanted in ((old_meta, owned), (meta, ran)):
         for kind, tasks in (source.get('validation') or {}).items():
             chosen = validation.setdefault(kind, [])
             chosen += [t for t in tasks if t in wanted and t not in chosen]
-    # an earlier part's note about a primary this part runs says what that part left out
-    old_notes = [n for n in old_meta.get('notes', []) if _note_primary(n) not in ran]
+    # an earlier part's note about a section this part now holds goes with that section
+    old_notes = [n for n in old_meta.get('notes', []) if not _note_superseded(n, held_now)]
     merged = dict(
         meta,
         scope=scope(_union(preset, parts)),
@@ -121,26 +155,37 @@ def merge(earlier: tuple, records: list, meta: dict, preset) -> tuple:
         notes=list(dict.fromkeys(old_notes + list(meta.get('notes', [])))),
         validation={k: v for k, v in validation.items() if v},
     )
+    merged.pop('held', None)
     for key in ('pending', 'unfinished', 'failed'):
         old = [n for n in old_meta.get(key, []) if from_old(_primary_of(n), n.split(':')[0])]
         merged[key] = old + list(meta.get(key, []))
     return out, merged
 
 
-def _kinds(records: list, primary: str) -> set:
-    """What a primary's test records are of: ``method`` and, off the full data, ``regime``."""
+def _note_superseded(note: str, held_now: dict) -> bool:
+    """Whether a plan note of an earlier part is about a section this part holds (a
+    low-data note: the low-data section; any other: Table 1's)."""
+    primary = _note_primary(note)
+    section = 'low_data' if 'low-data' in note else 'table1'
+    return primary is not None and section in held_now.get(primary, ())
+
+
+def _kinds(records: list, primary: str, held=SECTIONS) -> set:
+    """What a primary's test records of the sections ``held`` are of: ``method`` and, off
+    the full data, ``regime``."""
     return {
         r['method'] + ('' if r.get('regime', 'full') == 'full' else f' ({r["regime"]})')
         for r in records
-        if r['primary'] == primary and r.get('split') == 'test'
+        if r['primary'] == primary and r.get('split') == 'test' and section_of(r) in held
     }
 
 
-def dropped(earlier: list, records: list, primaries) -> dict:
-    """Per primary that this part runs, what the file's earlier records hold and this
-    part's do not: the methods (and regimes) of test records that merging would erase,
-    e.g. the attribution runs of a part that stopped before them."""
-    lost = {p: sorted(_kinds(earlier, p) - _kinds(records, p)) for p in primaries}
+def dropped(earlier: list, records: list, held: dict) -> dict:
+    """Per primary that this part runs (``held``: ``{primary: sections it holds}``), what
+    the file's earlier records show in those sections and this part's do not: the methods
+    (and regimes) that merging would take off the page, e.g. the attribution runs of a part
+    that stopped before them."""
+    lost = {p: sorted(_kinds(earlier, p, s) - _kinds(records, p, s)) for p, s in held.items()}
     return {p: kinds for p, kinds in lost.items() if kinds}
 
 

@@ -21,6 +21,7 @@ from .catalog import (
     PRIMARIES,
     ZERO_SHOT,
 )
+from .sections import SECTIONS, part_held, view
 from .variant_report import variant_lines
 
 #: Table 1's rows: (label, record filter)
@@ -195,7 +196,11 @@ def fig3_lines(records: list, figure: str | None, shown: dict) -> list:
     return lines + ['']
 
 
-def knowledge_lines(records: list, primaries: list, heatmap: str | None, matrix: dict) -> list:
+def knowledge_lines(
+    records: list, primaries: list, heatmap: str | None, matrix: dict, low_records=None
+) -> list:
+    """The controls and the affinity map from ``records``, the low-data regime from
+    ``low_records`` (the records of the part holding it; default ``records``)."""
     test = final(records)
     mode = dict(infer_mode=ANALYSIS_MODE)
     lines = ['## Where the knowledge comes from', '']
@@ -227,7 +232,7 @@ def knowledge_lines(records: list, primaries: list, heatmap: str | None, matrix:
     else:
         lines.append('No single-auxiliary runs yet.')
     lines += ['', '### Low-data regime (10 % of the training split)', '']
-    low = final(records, 'low_data')
+    low = final(records if low_records is None else low_records, 'low_data')
     if not low:
         return lines + ['No low-data runs yet.', '']
     methods = ('full', 'vpt_middle', 'dlm', 'dlm_random_aux')
@@ -321,6 +326,11 @@ def part_scope(part: dict) -> str:
     without = (scope.get('missing') or {}).get('parts') or []
     if without:
         text += '; without ' + ', '.join(p.replace('_', '-') for p in without)
+    names = {'table1': 'Table 1', 'zero_shot': 'zero-shot', 'low_data': 'low-data'}
+    for primary, held in part_held(part).items():
+        if set(held) != set(SECTIONS):  # the page reads the other sections from other parts
+            sections = ', '.join(names.get(s, s) for s in SECTIONS if s in held)
+            text += f'; of {NAMES[primary]} the page reads from it only {sections}'
     return text
 
 
@@ -396,14 +406,21 @@ def render(
         'video; "ahead" / "behind" only when the 95 % interval excludes 0, else "tie".',
         '',
     ]
+    main, variants = view(records, meta, 'table1'), view(records, meta, 'variants')
     lines += scope_lines(meta)
-    lines += table1(records, primaries)
-    lines += comparisons(records, primaries)[0]
-    lines += variant_lines(final(records), records, primaries, cell)
-    lines += table2(records)
-    lines += fig3_lines(records, fig3, shown)
-    lines += single_task_lines(records, curves)
-    lines += knowledge_lines(records, primaries, heatmap, matrix)
+    lines += table1(main, primaries)
+    lines += comparisons(main, primaries)[0]
+    lines += variant_lines(final(variants), variants, primaries, cell)
+    lines += table2(view(records, meta, 'zero_shot'))
+    lines += fig3_lines(main, fig3, shown)
+    lines += single_task_lines(main, curves)
+    lines += knowledge_lines(
+        view(records, meta, 'controls'),
+        primaries,
+        heatmap,
+        matrix,
+        view(records, meta, 'low_data'),
+    )
     lines += provenance_lines(meta, records)
     lines += paper_lines()
     return '\n'.join(lines) + '\n'
@@ -423,10 +440,11 @@ def write(
     Returns the page's text."""
     folder = osp.dirname(osp.abspath(markdown))
     curves_png = curves_png or osp.join(folder, 'single_task_curves.png')
-    shown = figures.plot_fig3(records, fig3_png)
-    single = figures.plot_single_task_curves(records, curves_png)
+    main = view(records, meta, 'table1')
+    shown = figures.plot_fig3(main, fig3_png)
+    single = figures.plot_single_task_curves(main, curves_png)
     primaries = [p for p in PRIMARIES if any(r['primary'] == p for r in records)]
-    matrix = affinity(records, primaries)
+    matrix = affinity(view(records, meta, 'controls'), primaries)
     drawn = figures.plot_affinity(matrix, primaries, list(PRIMARIES), heatmap_png)
     text = render(
         records,

@@ -151,10 +151,25 @@ def _select(records: list, **where) -> list:
 PER_VIDEO_FIELDS = ('per_video', 'per_video_counts', 'replicate_values')
 
 
+def _by_seed(chosen: list) -> dict:
+    """``{seed: record}``; two records of one seed (two parts' runs of one name, or a
+    selection that names no inference mode) are an error, never one picked silently."""
+    by_seed: dict = {}
+    for r in chosen:
+        if r['seed'] in by_seed:
+            raise ValueError(
+                f'{r.get("name")}: two records of seed {r["seed"]} in one selection '
+                f'({by_seed[r["seed"]].get("part")}, {r.get("part")}); a comparison reads '
+                'one run per seed'
+            )
+        by_seed[r['seed']] = r
+    return by_seed
+
+
 def _pairs(records: list, a: dict, b: dict, split: str = 'test') -> tuple:
     """``(seeds, per-video field or None, a's records, b's records)`` by seed."""
-    ra = {r['seed']: r for r in _select(records, split=split, **a)}
-    rb = {r['seed']: r for r in _select(records, split=split, **b)}
+    ra = _by_seed(_select(records, split=split, **a))
+    rb = _by_seed(_select(records, split=split, **b))
     if list(rb) == [None]:
         rb = {seed: rb[None] for seed in ra}
     seeds = tuple(sorted(s for s in ra if s in rb))
@@ -239,6 +254,7 @@ def mean_interval(records: list, where: dict, seed: int = 0) -> tuple | None:
     chosen = _select(records, split='test', **where)
     if not chosen:
         return None
+    _by_seed(chosen)  # one run per seed, never two parts' runs averaged
     same_videos = len({tuple(r.get('videos', ())) for r in chosen}) == 1
     if all('per_video' in r for r in chosen) and same_videos:
         return bootstrap(np.asarray([r['per_video'] for r in chosen], float), seed=seed)
