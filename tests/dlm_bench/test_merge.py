@@ -191,6 +191,8 @@ def test_the_command_line_merges_only_when_asked(tmp_path):
     merged, merged_meta = records.read(results)
     assert 'dlm' not in {r['method'] for r in merged}
     assert '--drop' not in merged_meta['parts'][-1]['command']  # a rendering flag
+    # --quick holds Table 1 alone: leaving it out leaves the part nothing to hold
+    assert cli.main(argv + ['--leave-out', 'table1'], runner=tools, repo=repo) == 2
     # without --merge the file holds this invocation alone
     assert cli.main(argv + ['--report-only'], runner=tools, repo=repo) == 0
     with open(results) as handle:

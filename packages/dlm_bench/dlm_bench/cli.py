@@ -165,6 +165,13 @@ def main(argv=None, runner=None, repo: str = REPO) -> int:
     args = parse_args(argv)
     start = time.time()
     planner = Planner(args.root, preset_of(args), repo)
+    if not held_by(planner.preset, args.leave_out):
+        print(
+            'error: --leave-out leaves this part no section of the page to hold (it plans '
+            f'{", ".join(held_by(planner.preset)) or "none"})',
+            flush=True,
+        )
+        return 2
     plan = planner.build()
     print(summary(plan) + f' under {args.root}', flush=True)
     if refuse_foreign(plan, args.root):
