@@ -309,6 +309,7 @@ def test_a_part_that_leaves_sections_out_keeps_the_earlier_parts_for_them():
     assert '| VPT-shallow | 70.00 |' in page
     assert '; of SSv2 the page reads from it only Table 1, variants' in page
     assert '; of SSv2 the page reads from it only zero-shot, controls, low-data' in page
+    assert 'over 9 runs' in page  # both parts' runs of one name counted
     # a part that holds nothing of SSv2's controls takes nothing of them off the page
     assert dropped(earlier, found, meta['held']) == {}
     # a later part holding every section of SSv2 supersedes both

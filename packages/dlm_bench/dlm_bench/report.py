@@ -349,7 +349,7 @@ def provenance_lines(meta: dict, records: list) -> list:
     machine = meta.get('machine') or {}
     if machine and len(parts) <= 1:
         lines.append(f'- Machine: {machine.get("cpu")}, {machine.get("cores")} cores')
-    runs = {r['name']: r.get('wall_s') or 0.0 for r in records}
+    runs = {(r['name'], r.get('part')): r.get('wall_s') or 0.0 for r in records}
     if runs:
         total = sum(runs.values())
         lines.append(f'- Time: {total / 3600:.2f} h of training and testing over {len(runs)} runs')
