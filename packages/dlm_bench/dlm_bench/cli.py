@@ -123,7 +123,7 @@ def preset_of(args):
         changes['prompt_seeds'] = tuple(dict.fromkeys(args.prompt_seeds))
     for section in args.leave_out:
         if section in FLAGS:
-            changes[FLAGS[section]] = False
+            changes[section] = False
     return dataclasses.replace(preset, **changes)
 
 

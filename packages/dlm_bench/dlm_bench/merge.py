@@ -129,11 +129,11 @@ def merge(earlier: tuple, records: list, meta: dict, preset) -> tuple:
             return part is None or (primary, part) in holds
         return primary not in ran and name not in names
 
-    out = [
-        dict(r, part=record_part(r, legacy)) if r['primary'] in PRIMARIES else r
-        for r in old_records
-        if from_old(r['primary'], r['name'], record_part(r, legacy))
-    ]
+    out = []
+    for r in old_records:
+        part = record_part(r, legacy)
+        if from_old(r['primary'], r['name'], part):
+            out.append(dict(r, part=part) if r['primary'] in PRIMARIES else r)
     out += [
         dict(r, part=new_id) if r['primary'] in PRIMARIES else r
         for r in records

@@ -17,9 +17,8 @@ from .catalog import PRIMARIES, VARIANT_METHODS
 #: the page's sections a part can hold, each with the runs it alone needs; Table 1 (the
 #: methods, their grids and the single-task models) is every other section's partner
 SECTIONS = ('table1', 'variants', 'zero_shot', 'controls', 'low_data')
-#: the preset flag that plans each section's own runs
-FLAGS = {'variants': 'variants', 'zero_shot': 'zero_shot', 'controls': 'controls',
-         'low_data': 'low_data'}  # fmt: skip
+#: the sections whose own runs a preset flag of the same name plans
+FLAGS = ('variants', 'zero_shot', 'controls', 'low_data')
 
 
 def section_of(record: dict) -> str:
@@ -39,9 +38,7 @@ def section_of(record: dict) -> str:
 def held_by(preset, left_out=()) -> list:
     """The sections a part of ``preset`` holds: those it plans, less ``left_out`` (Table 1's
     runs are planned whatever is left out: the other sections pair with them)."""
-    return [
-        s for s in SECTIONS if s not in left_out and (s not in FLAGS or getattr(preset, FLAGS[s]))
-    ]
+    return [s for s in SECTIONS if s not in left_out and (s not in FLAGS or getattr(preset, s))]
 
 
 def part_held(part: dict) -> dict:
