@@ -8,7 +8,7 @@ import os
 import os.path as osp
 
 import pytest
-from dlm_bench import cli, merge, records
+from dlm_bench import cli, merge, provenance, records
 from dlm_bench.catalog import REPO
 
 from tests.helpers.bench_runs import Recorder, annotated_repo
@@ -81,6 +81,9 @@ def test_a_small_plan_runs_and_writes_records_and_page(tmp_path, capsys):
     tests = [(r['method'], r['seed']) for r in found if r['split'] == 'test']
     assert tests == [('full', 0), ('full', 1), ('vpt_middle', 0), ('vpt_middle', 1)]
     assert meta['validation'] == {'carved': ['ssv2']}
+    # what the numbers rest on: the bench data the runs read, the libraries
+    assert meta['data'] == {'ssv2': provenance.data_digest(osp.join(repo, 'data/bench/ssv2'))}
+    assert meta['machine']['libraries']['torch']
     # the training tool saw the carved split, never the test file as validation
     train = next(c for c in recorder.calls if c[0] == 'tools/train.py')
     val = next(o for o in train if o.startswith('val_dataloader.dataset.ann_file='))

@@ -23,11 +23,10 @@ import dataclasses
 import datetime
 import os
 import os.path as osp
-import platform
 import sys
 import time
 
-from . import estimate, merge, records, report, splits
+from . import estimate, merge, provenance, records, report, splits
 from .catalog import METHODS, PRIMARIES, REPO
 from .merge import reproducing_command
 from .plan import Planner
@@ -136,18 +135,6 @@ def summary(plan) -> str:
     return text
 
 
-def machine() -> dict:
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open('/proc/cpuinfo') as handle:
-            cpu = next(
-                (ln.split(':', 1)[1].strip() for ln in handle if ln.startswith('model name')), cpu
-            )
-    except OSError:
-        pass
-    return dict(cpu=cpu, cores=os.cpu_count(), python=platform.python_version())
-
-
 def refuse_foreign(plan, root: str) -> bool:
     """Print the runs under ``root`` that another protocol trained; True if there are."""
     foreign = foreign_runs(plan)
@@ -242,12 +229,18 @@ def main(argv=None, runner=None, repo: str = REPO) -> int:
             )
             return 2
     validation: dict = {}
+    data = {}  # the bench data this part's runs read (a page written alone records none)
     for task in planner.preset.primaries:
+        folder = osp.join(repo, splits.set_folder(task, planner.data_root))
+        digest = None if args.report_only else provenance.data_digest(folder)
+        if digest:
+            data[task] = digest
         validation.setdefault(planner.validation(task), []).append(task)
     meta = dict(
         scope=scope(planner.preset),
         command=reproducing_command(argv if argv is not None else sys.argv[1:]),
-        machine=machine(),
+        machine=provenance.machine(repo),
+        data=data,
         notes=list(planner.preset.notes) + plan.notes,
         pending=plan.pending,
         unfinished=[run.name for run in plan.runs.values() if not run.done],

@@ -74,6 +74,9 @@ def _part(meta: dict, primaries) -> dict:
     )
     if meta.get('id'):
         part['id'] = meta['id']
+    data = {p: d for p, d in (meta.get('data') or {}).items() if p in primaries}
+    if data:  # the bench data its runs read (dlm_bench.provenance); parts before: none
+        part['data'] = data
     held = meta.get('held') or {}
     if all(p in held for p in primaries):  # else a file from before sections: all held
         part['held'] = {p: list(held[p]) for p in primaries}

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import os.path as osp
 
-from . import figures, stats
+from . import figures, provenance, stats
 from .catalog import (
     LABELS,
     METRICS,
@@ -343,7 +343,19 @@ def provenance_lines(meta: dict, records: list) -> list:
             command = f'`{part["command"]}`' if part.get('command') else '(not recorded)'
             machine = part.get('machine') or {}
             where = f' on {machine.get("cpu")}, {machine.get("cores")} cores' if machine else ''
+            if machine.get('code'):
+                where += f', code {machine["code"]}'
+            data = part.get('data') or {}
+            if data:
+                where += ', bench data ' + ', '.join(f'{t} {d}' for t, d in sorted(data.items()))
             lines.append(f'- Command for {held}: {command}{where}')
+        for primary in PRIMARIES:
+            differ = provenance.differences(parts, primary)
+            if differ:
+                lines.append(
+                    f'- {NAMES[primary]}: its parts ran with different {" and ".join(differ)}; '
+                    'each section compares runs of one part only'
+                )
     elif meta.get('command'):
         lines.append(f'- Command: `{meta["command"]}`')
     machine = meta.get('machine') or {}
