@@ -54,3 +54,30 @@ def test_measured_values_keep_seven_significant_digits(tmp_path):
     assert found['value'] == 43.30469 and found['per_video'] == [0.1, 1]
     assert found['replicate_seed'] == 3 and isinstance(found['per_video'][1], int)
     assert records.rounded({'a': (1e-9 / 3, True)}) == {'a': [3.333333e-10, True]}
+
+
+def test_each_list_of_test_videos_is_written_once(tmp_path):
+    import pytest
+
+    path = str(tmp_path / 'results.json')
+    split_a, split_b = [f'video_{i:03d}' for i in range(40)], ['other_0', 'other_1']
+    written = [
+        _record(0, videos=split_a, per_video=[1.0] * 40),
+        _record(1, videos=list(split_a), per_video=[0.5] * 40),
+        _record(2, videos=split_b, per_video=[0.0, 1.0]),
+        _record(3),  # no per-video form
+    ]
+    records.write(written, path)
+    with open(path) as handle:
+        text = handle.read()
+    assert text.count('video_039') == 1 and text.count('other_1') == 1
+    found, _ = records.read(path)
+    assert [r.get('videos') for r in found] == [split_a, split_a, split_b, None]
+    assert found == records.rounded(written)
+    # a record naming a list the file does not hold is an error, never another split's
+    data = json.loads(text)
+    data['videos'] = data['videos'][:1]
+    with open(path, 'w') as handle:
+        json.dump(data, handle)
+    with pytest.raises(ValueError, match='record 2 names video list 1; the file holds 1'):
+        records.read(path)

@@ -310,17 +310,27 @@ def rounded(value):
 def write(records: list, path: str, meta: dict | None = None) -> None:
     """One JSON document, written one record per line (``rounded``): indenting every
     per-video list made the file 1.7 times its compact size, and a line per run still
-    diffs run by run."""
+    diffs run by run. The test videos' names, the same list in every run of one test
+    split, are written once under ``"videos"`` and named by their index (``videos_of``);
+    ``read`` gives every record its list back."""
     os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
     tmp = path + '.tmp'
+    lists: dict = {}  # each distinct list of test videos -> its index in the file
 
-    def line(value) -> str:
-        return json.dumps(rounded(value), default=float, separators=(',', ':'))
+    def line(record) -> str:
+        if isinstance(record.get('videos'), list):
+            index = lists.setdefault(tuple(record['videos']), len(lists))
+            record = {('videos_of' if k == 'videos' else k): (index if k == 'videos' else v)
+                      for k, v in record.items()}  # fmt: skip
+        return json.dumps(rounded(record), default=float, separators=(',', ':'))
 
+    lines = [line(record) for record in records]
     with open(tmp, 'w') as handle:
         handle.write('{"meta": ' + json.dumps(meta or {}, indent=1, default=float))
-        handle.write(',\n"records": [')
-        handle.write(','.join('\n' + line(record) for record in records))
+        handle.write(',\n"videos": [')
+        handle.write(','.join('\n' + json.dumps(list(v), separators=(',', ':')) for v in lists))
+        handle.write('\n],\n"records": [')
+        handle.write(','.join('\n' + text for text in lines))
         handle.write('\n]}\n')
     os.replace(tmp, path)
 
@@ -332,7 +342,16 @@ def read(path: str) -> tuple:
     records = data.get('records') if isinstance(data, dict) else None
     if not isinstance(records, list):
         raise ValueError(f'{path}: expected {{"meta": ..., "records": [...]}}')
+    lists = data.get('videos') or []
     for index, record in enumerate(records):
+        if 'videos_of' in record:  # the test videos, written once per list (``write``)
+            shared = record.pop('videos_of')
+            if not isinstance(shared, int) or not 0 <= shared < len(lists):
+                raise ValueError(
+                    f'{path}: record {index} names video list {shared!r}; the file holds '
+                    f'{len(lists)} under "videos"'
+                )
+            record['videos'] = list(lists[shared])
         missing = [f for f in FIELDS if f not in record]
         if missing:
             raise ValueError(f'{path}: record {index} has no {", ".join(missing)}')
