@@ -88,13 +88,14 @@ def data_digest(folder: str) -> str | None:
     if not osp.isdir(folder):
         return None
     digest = hashlib.sha256()
-    paths = []
-    for top, dirs, files in os.walk(folder):
-        dirs.sort()
-        paths += [osp.join(top, name) for name in files]
-    for path in sorted(paths, key=lambda p: osp.relpath(p, folder)):
-        digest.update(osp.relpath(path, folder).encode() + b'\0')
-        with open(path, 'rb') as handle:
+    names = sorted(
+        osp.relpath(osp.join(top, name), folder)
+        for top, _, files in os.walk(folder)
+        for name in files
+    )
+    for name in names:
+        digest.update(name.encode() + b'\0')
+        with open(osp.join(folder, name), 'rb') as handle:
             for block in iter(lambda: handle.read(1 << 20), b''):
                 digest.update(block)
         digest.update(b'\0')
