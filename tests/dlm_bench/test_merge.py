@@ -337,3 +337,38 @@ def test_leave_out_plans_no_runs_of_a_section_and_the_part_does_not_hold_it():
         'controls',
         'low_data',
     ]
+
+
+def test_an_earlier_parts_waiting_runs_go_with_the_sections_this_part_holds():
+    """An earlier part keeps the sections of a primary that this part leaves out, and with
+    them its unfinished runs of those sections; its unfinished and waiting runs of the
+    sections this part holds are this part's now (it ran or planned them itself)."""
+    old_meta = dict(
+        earlier_part()[1],
+        pending=['vpt_middle/ssv2: learning rate (grid on validation)'],
+        unfinished=[
+            'full/ssv2/seed1',
+            'vpt_shallow/ssv2/lr3e-4/seed1',
+            'dlm_only_ava/ssv2/lr1e-3/seed0',
+            'full/ssv2/low_data/seed0',
+            'dlm/thumos14/lr1e-3/seed1',
+        ],
+        failed=['dlm_random_aux/ssv2/lr1e-3/seed2'],
+    )
+    sections = dict(variants=False, zero_shot=False, controls=False, low_data=False)
+    preset = dataclasses.replace(FULL, primaries=('ssv2',), **sections)
+    meta = dict(
+        this_part(('ssv2',))[1],
+        id='later',
+        held={'ssv2': ['table1']},
+        unfinished=['dlm/ssv2/lr1e-3/seed4'],
+    )
+    _, merged_meta = merge(([], old_meta), [_run('full/ssv2/seed0', 86.0)], meta, preset)
+    assert merged_meta['pending'] == []
+    assert merged_meta['unfinished'] == [
+        'dlm_only_ava/ssv2/lr1e-3/seed0',
+        'full/ssv2/low_data/seed0',
+        'dlm/thumos14/lr1e-3/seed1',
+        'dlm/ssv2/lr1e-3/seed4',
+    ]
+    assert merged_meta['failed'] == ['dlm_random_aux/ssv2/lr1e-3/seed2']

@@ -160,9 +160,26 @@ def merge(earlier: tuple, records: list, meta: dict, preset) -> tuple:
     )
     merged.pop('held', None)
     for key in ('pending', 'unfinished', 'failed'):
-        old = [n for n in old_meta.get(key, []) if from_old(_primary_of(n), n.split(':')[0])]
+        old = [
+            n
+            for n in old_meta.get(key, [])
+            if from_old(_primary_of(n), n.split(':')[0]) and not _item_superseded(n, held_now)
+        ]
         merged[key] = old + list(meta.get(key, []))
     return out, merged
+
+
+def _item_superseded(item: str, held_now: dict) -> bool:
+    """Whether an earlier part's pending, unfinished or failed run (``method/task/...``,
+    or ``method/task: why``) belongs to a section of its task that this part holds: this
+    part ran or planned that section itself."""
+    name = item.split(':', 1)[0]
+    parts = name.split('/')
+    if len(parts) < 2:
+        return False
+    regime = 'low_data' if 'low_data' in parts[2:] else 'full'
+    section = section_of({'method': parts[0], 'regime': regime})
+    return section in held_now.get(_primary_of(name), ())
 
 
 def _note_superseded(note: str, held_now: dict) -> bool:
